@@ -1,0 +1,88 @@
+"""Serializer fields shared by the apps."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from moneyed import Money
+from rest_framework import serializers
+
+from ecommerce_kit.conf import kit_settings
+from ecommerce_kit.money import decimal_places, quantize
+
+MONEY_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "amount": {"type": "string", "format": "decimal", "example": "1250.00"},
+        "currency": {"type": "string", "example": "AOA", "description": "ISO 4217 code"},
+    },
+    "required": ["amount", "currency"],
+}
+
+MAX_AMOUNT_DIGITS = 14
+
+
+@extend_schema_field(MONEY_SCHEMA)
+class MoneyField(serializers.Field):
+    """Read and write money as ``{"amount": "1250.00", "currency": "AOA"}``.
+
+    The amount is a decimal string (an integer is accepted too; a float never is), with no more
+    digits after the point than the currency's minor units; the currency must be one of the
+    ``CURRENCIES`` setting. ``min_value`` (default 0) rejects amounts below it.
+    """
+
+    default_error_messages = {
+        "invalid": _('Expected an object {"amount": "<decimal string>", "currency": "<ISO 4217>"}.'),
+        "invalid_amount": _("Amount must be a decimal string such as \"1250.00\"."),
+        "decimal_places": _("Ensure that there are no more than %(places)d decimal places for "
+                            "%(currency)s."),
+        "max_digits": _("Ensure that there are no more than %(digits)d digits in total."),
+        "min_value": _("Ensure this amount is greater than or equal to %(min)s."),
+        "positive": _("Ensure this amount is greater than zero."),
+        "currency": _("Unknown or unsupported currency %(currency)r; use one of: %(allowed)s."),
+    }
+
+    def __init__(self, *, min_value: Decimal | None = Decimal(0), positive: bool = False,
+                 **kwargs: Any) -> None:
+        self.min_value = min_value
+        self.positive = positive
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Money) -> dict[str, str]:
+        value = quantize(value)
+        return {"amount": f"{value.amount:f}", "currency": str(value.currency)}
+
+    def to_internal_value(self, data: Any) -> Money:
+        if not isinstance(data, dict) or set(data) - {"amount", "currency"} or \
+                "amount" not in data or "currency" not in data:
+            self.fail("invalid")
+        currency = data["currency"]
+        allowed = kit_settings.CURRENCIES
+        if not isinstance(currency, str) or currency not in allowed:
+            self.fail("currency", currency=currency, allowed=", ".join(allowed))
+        raw = data["amount"]
+        if isinstance(raw, bool) or not isinstance(raw, str | int):
+            self.fail("invalid_amount")
+        try:
+            amount = Decimal(str(raw).strip())
+        except InvalidOperation:
+            self.fail("invalid_amount")
+        if not amount.is_finite():
+            self.fail("invalid_amount")
+        places = decimal_places(currency)
+        exponent = amount.as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > places and amount != amount.quantize(
+            Decimal(1).scaleb(-places)
+        ):
+            self.fail("decimal_places", places=places, currency=currency)
+        amount = amount.quantize(Decimal(1).scaleb(-places))
+        if len(amount.as_tuple().digits) > MAX_AMOUNT_DIGITS:
+            self.fail("max_digits", digits=MAX_AMOUNT_DIGITS)
+        if self.min_value is not None and amount < self.min_value:
+            self.fail("min_value", min=self.min_value)
+        if self.positive and amount <= 0:
+            self.fail("positive")
+        return Money(amount, currency)

@@ -1,0 +1,51 @@
+"""Scoped throttles whose rates come from ``ECOMMERCE_KIT["THROTTLE_RATES"]``.
+
+Authenticated clients are throttled per user, anonymous ones per IP address. Over the limit the
+API answers ``429`` with ``code: "throttled"`` and a ``Retry-After`` header.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.request import Request
+from rest_framework.throttling import SimpleRateThrottle
+
+from ecommerce_kit.conf import kit_settings
+
+
+class KitScopedThrottle(SimpleRateThrottle):
+    """Throttle the requests of one view scope (``throttle_scope`` on the view)."""
+
+    def __init__(self) -> None:
+        # Rates are resolved per request in allow_request, so settings overrides apply.
+        pass
+
+    def get_rate(self) -> str | None:
+        return kit_settings.THROTTLE_RATES.get(self.scope)
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        self.scope = getattr(view, "throttle_scope", None)
+        if not self.scope:
+            return True
+        self.rate = self.get_rate()
+        if self.rate is None:
+            return True
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        if request.user and request.user.is_authenticated:
+            ident = f"user-{request.user.pk}"
+        else:
+            ident = f"ip-{self.get_ident(request)}"
+        return f"ecommerce_kit:throttle:{self.scope}:{ident}"
+
+
+class WriteOnlyScopedThrottle(KitScopedThrottle):
+    """Like :class:`KitScopedThrottle`, but reads (GET, HEAD, OPTIONS) are never throttled."""
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return True
+        return super().allow_request(request, view)

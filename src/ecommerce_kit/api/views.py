@@ -1,0 +1,26 @@
+"""Base pieces for the kit's DRF views."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rest_framework.response import Response
+
+from ecommerce_kit.api.exceptions import exception_handler
+from ecommerce_kit.api.pagination import KitPagination
+from ecommerce_kit.api.throttles import WriteOnlyScopedThrottle
+
+
+class KitViewMixin:
+    """Give a DRF view the kit's error shape, pagination and write throttles.
+
+    The kit's endpoints answer in the contract's error shape whatever the host's
+    ``REST_FRAMEWORK["EXCEPTION_HANDLER"]`` is.
+    """
+
+    pagination_class = KitPagination
+    throttle_classes = [WriteOnlyScopedThrottle]
+
+    def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response | None]:
+        return exception_handler

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "ecommerce_kit"
+    label = "ecommerce_kit"
+    verbose_name = _("E-commerce kit")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from ecommerce_kit import checks  # noqa: F401  (registers the system checks)

@@ -1,0 +1,174 @@
+"""Categories, stores, products (with variants) and the per-product rating aggregate."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from djmoney.models.fields import MoneyField
+
+from ecommerce_kit.conf import kit_settings
+
+
+def _default_currency() -> str:
+    return kit_settings.DEFAULT_CURRENCY
+
+
+class Category(models.Model):
+    """A node of the category tree (``parent`` is ``None`` for a root)."""
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=140, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="children",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ("name", "id")
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=models.F("id")),
+                                   name="ek_category_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Store(models.Model):
+    """A seller's store: one per owner, selling only once approved by staff."""
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.CASCADE,
+        related_name="ecommerce_store",
+    )
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=140, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    is_approved = models.BooleanField(_("approved"), default=False)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("approved by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("store")
+        verbose_name_plural = _("stores")
+        ordering = ("name", "id")
+        indexes = [models.Index(fields=["is_approved", "is_active"], name="ek_store_visible")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_selling(self) -> bool:
+        """Whether the store's products are visible and purchasable."""
+        return self.is_active and self.is_approved
+
+
+class Product(models.Model):
+    """Something a store sells.
+
+    A product with ``parent=None`` is either *standalone* (purchasable) or a *group* whose
+    purchasable *variants* point to it through ``parent``. Deleting is soft: ``is_active=False``.
+    """
+
+    store = models.ForeignKey(Store, verbose_name=_("store"), on_delete=models.PROTECT,
+                              related_name="products")
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT,
+                                 related_name="products")
+    parent = models.ForeignKey(
+        "self", verbose_name=_("variant of"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="variants",
+    )
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=220, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    # Declared explicitly (before ``price``) so the column carries no currency ``choices``: the
+    # currencies a host accepts are the CURRENCIES setting, and migrations must not change when it
+    # (or the installed locale data) does.
+    price_currency = models.CharField(_("currency"), max_length=3, default=_default_currency)
+    price = MoneyField(
+        _("price"), max_digits=14, decimal_places=2, default_currency=_default_currency,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    stock_quantity = models.IntegerField(_("stock quantity"), default=0)
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.CheckConstraint(condition=Q(stock_quantity__gte=0),
+                                   name="ek_product_stock_not_negative"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="ek_product_price_not_negative"),
+            models.CheckConstraint(condition=~Q(parent=models.F("id")),
+                                   name="ek_product_not_own_parent"),
+        ]
+        indexes = [
+            models.Index(fields=["is_active", "parent", "-created_at"], name="ek_product_listing"),
+            models.Index(fields=["price_currency", "price"], name="ek_product_price"),
+            models.Index(fields=["name"], name="ek_product_name"),
+            models.Index(fields=["category", "is_active"], name="ek_product_category"),
+            models.Index(fields=["store", "is_active"], name="ek_product_store"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProductRating(models.Model):
+    """The review aggregate of one product, kept exact by the reviews app's services.
+
+    It lives beside the product so the product list can show and sort by rating with a join
+    instead of extra queries. ``average`` is ``None`` while ``count`` is 0.
+    """
+
+    product = models.OneToOneField(Product, verbose_name=_("product"), on_delete=models.CASCADE,
+                                   related_name="rating", primary_key=True)
+    count = models.PositiveIntegerField(_("count"), default=0)
+    total = models.PositiveIntegerField(_("sum of ratings"), default=0)
+    average = models.DecimalField(_("average"), max_digits=3, decimal_places=2, null=True,
+                                  blank=True)
+    count_1 = models.PositiveIntegerField(default=0)
+    count_2 = models.PositiveIntegerField(default=0)
+    count_3 = models.PositiveIntegerField(default=0)
+    count_4 = models.PositiveIntegerField(default=0)
+    count_5 = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("product rating")
+        verbose_name_plural = _("product ratings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(count=models.F("count_1") + models.F("count_2") + models.F("count_3")
+                            + models.F("count_4") + models.F("count_5")),
+                name="ek_rating_distribution_adds_up",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}: {self.average} ({self.count})"
+
+    @property
+    def distribution(self) -> dict[str, int]:
+        return {str(n): getattr(self, f"count_{n}") for n in range(1, 6)}

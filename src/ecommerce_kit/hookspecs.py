@@ -1,0 +1,140 @@
+"""Every plugin hook of ecommerce_kit, grouped by lifecycle.
+
+Plugins implement these with :data:`ecommerce_kit.hookimpl`; hooks are always called with keyword
+arguments. Each hook is documented in ``docs/hooks.md``, and a test fails when a hook is missing
+there or documented with another signature.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+    from django.db.models import QuerySet
+    from moneyed import Money
+
+    from ecommerce_kit.cart.models import Cart
+    from ecommerce_kit.catalog.models import Product
+    from ecommerce_kit.orders.models import Fulfilment, Order
+    from ecommerce_kit.payments.base import PaymentGateway
+    from ecommerce_kit.payments.models import Payment
+    from ecommerce_kit.reviews.models import Review
+
+hookspec = pluggy.HookspecMarker("ecommerce_kit")
+
+# --- Payment gateways ------------------------------------------------------------------------
+
+
+@hookspec
+def register_payment_gateways() -> list[PaymentGateway]:
+    """Offer payment gateways to the checkout.
+
+    A gateway is used only when its ``id`` is configured in ``ECOMMERCE_KIT["PAYMENT_GATEWAYS"]``;
+    the options found there are passed to the gateway with each call.
+
+    :returns: Gateway instances. Each gateway ``id`` must be unique across plugins.
+    """
+
+
+# --- Checkout pricing ------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def calculate_shipping(cart: Cart, address: dict[str, Any], subtotal: Money) -> Money | None:
+    """Price shipping for a checkout; the first non-``None`` answer wins.
+
+    Stops at first non-None result. When no plugin answers, ``DEFAULT_SHIPPING_COST`` is used.
+
+    :param cart: The cart being checked out; do not mutate it.
+    :param address: The validated shipping address (``country`` is an ISO 3166-1 alpha-2 code).
+    :param subtotal: The sum of the cart's lines, in the cart's currency.
+    :returns: A cost in ``subtotal.currency``, or ``None`` to let another plugin answer.
+    """
+
+
+@hookspec(firstresult=True)
+def calculate_tax(
+    cart: Cart, address: dict[str, Any], subtotal: Money, shipping: Money
+) -> Money | None:
+    """Compute the tax of a checkout; the first non-``None`` answer wins.
+
+    Stops at first non-None result. When no plugin answers, ``subtotal * DEFAULT_TAX_RATE`` is used.
+
+    :param cart: The cart being checked out; do not mutate it.
+    :param address: The validated shipping address.
+    :param subtotal: The sum of the cart's lines, in the cart's currency.
+    :param shipping: The shipping cost chosen by :func:`calculate_shipping`.
+    :returns: A tax amount in ``subtotal.currency``, or ``None`` to let another plugin answer.
+    """
+
+
+# --- Catalog ---------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def search_products(queryset: QuerySet[Product], query: str) -> QuerySet[Product] | None:
+    """Filter products by a free-text ``query`` (the ``search`` filter of the product list).
+
+    Stops at first non-None result. When no plugin answers, the kit matches ``query`` against
+    product names and descriptions, case-insensitively.
+
+    :param queryset: The products visible to the request, already filtered by the other filters.
+    :param query: The stripped, non-empty search text.
+    :returns: A queryset narrowed from ``queryset``, or ``None`` to use the default search.
+    """
+
+
+# --- Status changes (called after the transaction commits) ----------------------------------
+
+
+@hookspec
+def order_status_changed(
+    order: Order, source: str, target: str, actor: AbstractBaseUser | None
+) -> None:
+    """Observe a committed order transition. Runs after the transaction commits.
+
+    :param order: The order, as saved.
+    :param source: The status before the transition.
+    :param target: The status after the transition.
+    :param actor: The user who caused it, or ``None`` for the system (webhooks, timeouts).
+    """
+
+
+@hookspec
+def fulfilment_status_changed(
+    fulfilment: Fulfilment, source: str, target: str, actor: AbstractBaseUser | None
+) -> None:
+    """Observe a committed fulfilment transition. Runs after the transaction commits.
+
+    :param fulfilment: The fulfilment (one store's part of an order), as saved.
+    :param source: The status before the transition.
+    :param target: The status after the transition.
+    :param actor: The user who caused it, or ``None`` for the system.
+    """
+
+
+@hookspec
+def payment_status_changed(
+    payment: Payment, source: str, target: str, actor: AbstractBaseUser | None
+) -> None:
+    """Observe a committed payment transition. Runs after the transaction commits.
+
+    :param payment: The payment, as saved.
+    :param source: The status before the transition.
+    :param target: The status after the transition.
+    :param actor: The user who caused it, or ``None`` for the system (gateway answers, webhooks).
+    """
+
+
+@hookspec
+def review_created(review: Review) -> None:
+    """Observe a newly created review. Runs after the transaction commits.
+
+    Use it to notify sellers or to queue the review for moderation (set ``is_public=False``
+    through :func:`ecommerce_kit.reviews.services.set_review_visibility`).
+
+    :param review: The review, as saved.
+    """

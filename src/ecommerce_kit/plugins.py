@@ -1,0 +1,135 @@
+"""The plugin manager and typed wrappers around every hook call.
+
+Call sites never use ``pm.hook`` directly: they call the wrappers below, which check what plugins
+return. Plugins are registered in this order: the kit's built-in plugins, the distributions of the
+``ecommerce_kit`` entry-point group (unless ``PLUGINS_AUTOLOAD`` is off or the environment variable
+``ECOMMERCE_KIT_DISABLE_PLUGIN_AUTOLOAD`` is set), then the modules named in
+``ECOMMERCE_KIT["PLUGINS"]``. Set ``ECOMMERCE_KIT_TRACE_PLUGINS=1`` to print every hook call.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import logging
+import os
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+from django.db import transaction
+
+from ecommerce_kit import hookspecs
+from ecommerce_kit.conf import kit_settings
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+    from django.db.models import QuerySet
+    from moneyed import Money
+
+    from ecommerce_kit.cart.models import Cart
+    from ecommerce_kit.catalog.models import Product
+
+logger = logging.getLogger(__name__)
+
+PROJECT_NAME = "ecommerce_kit"
+ENTRY_POINT_GROUP = "ecommerce_kit"
+BUILTIN_PLUGINS: tuple[str, ...] = ()
+
+
+@functools.cache
+def get_plugin_manager() -> pluggy.PluginManager:
+    """Build the plugin manager once; ``get_plugin_manager.cache_clear()`` rebuilds it."""
+    pm = pluggy.PluginManager(PROJECT_NAME)
+    pm.add_hookspecs(hookspecs)
+    for name in kit_settings.BLOCKED_PLUGINS:
+        pm.set_blocked(name)
+    for dotted in BUILTIN_PLUGINS:
+        if not pm.is_blocked(dotted):
+            pm.register(importlib.import_module(dotted), name=dotted)
+    if kit_settings.PLUGINS_AUTOLOAD and not os.environ.get("ECOMMERCE_KIT_DISABLE_PLUGIN_AUTOLOAD"):
+        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+    for dotted in kit_settings.PLUGINS:
+        if not pm.is_blocked(dotted) and pm.get_plugin(dotted) is None:
+            pm.register(importlib.import_module(dotted), name=dotted)
+    pm.check_pending()
+    if os.environ.get("ECOMMERCE_KIT_TRACE_PLUGINS"):
+        pm.trace.root.setwriter(lambda message: sys.stderr.write(message))
+        pm.enable_tracing()
+    return pm
+
+
+def _check_money(value: Any, currency: str, hook: str) -> Money | None:
+    from moneyed import Money
+
+    if value is None:
+        return None
+    if not isinstance(value, Money) or str(value.currency) != currency or value.amount < 0:
+        raise TypeError(f"Hook {hook} must return a non-negative Money in {currency} or None, "
+                        f"got {value!r}.")
+    return value
+
+
+def calculate_shipping(*, cart: Cart, address: dict[str, Any], subtotal: Money) -> Money | None:
+    """Ask plugins for the shipping cost; ``None`` when no plugin answers."""
+    value = get_plugin_manager().hook.calculate_shipping(cart=cart, address=address,
+                                                         subtotal=subtotal)
+    return _check_money(value, str(subtotal.currency), "calculate_shipping")
+
+
+def calculate_tax(*, cart: Cart, address: dict[str, Any], subtotal: Money,
+                  shipping: Money) -> Money | None:
+    """Ask plugins for the tax; ``None`` when no plugin answers."""
+    value = get_plugin_manager().hook.calculate_tax(cart=cart, address=address,
+                                                    subtotal=subtotal, shipping=shipping)
+    return _check_money(value, str(subtotal.currency), "calculate_tax")
+
+
+def search_products(*, queryset: QuerySet[Product], query: str) -> QuerySet[Product] | None:
+    """Let a plugin search products; ``None`` when no plugin answers."""
+    from django.db.models import QuerySet
+
+    result = get_plugin_manager().hook.search_products(queryset=queryset, query=query)
+    if result is not None and not isinstance(result, QuerySet):
+        raise TypeError(f"Hook search_products must return a QuerySet or None, got {result!r}.")
+    return result
+
+
+def _notify(hook_name: str, **kwargs: Any) -> None:
+    hook: Callable[..., Any] = getattr(get_plugin_manager().hook, hook_name)
+    try:
+        hook(**kwargs)
+    except Exception:  # a failing observer must not break the caller after commit
+        logger.exception("Plugin hook %s failed", hook_name)
+
+
+def on_commit_notify(hook_name: str, **kwargs: Any) -> None:
+    """Call the observer hook ``hook_name`` with ``kwargs`` once the transaction commits.
+
+    Outside a transaction the hook is called at once. Exceptions raised by plugins are logged, not
+    propagated: the change they observe has already been committed.
+    """
+    transaction.on_commit(functools.partial(_notify, hook_name, **kwargs))
+
+
+def notify_order_status_changed(*, order: Any, source: str, target: str,
+                                actor: AbstractBaseUser | None) -> None:
+    on_commit_notify("order_status_changed", order=order, source=source, target=target,
+                     actor=actor)
+
+
+def notify_fulfilment_status_changed(*, fulfilment: Any, source: str, target: str,
+                                     actor: AbstractBaseUser | None) -> None:
+    on_commit_notify("fulfilment_status_changed", fulfilment=fulfilment, source=source,
+                     target=target, actor=actor)
+
+
+def notify_payment_status_changed(*, payment: Any, source: str, target: str,
+                                  actor: AbstractBaseUser | None) -> None:
+    on_commit_notify("payment_status_changed", payment=payment, source=source, target=target,
+                     actor=actor)
+
+
+def notify_review_created(*, review: Any) -> None:
+    on_commit_notify("review_created", review=review)

@@ -1,0 +1,14 @@
+"""The one URLconf a host includes: ``path("api/v1/", include("ecommerce_kit.urls"))``."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+
+from ecommerce_kit.api.health import HealthView
+
+app_name = "ecommerce_kit"
+
+urlpatterns = [
+    path("health/", HealthView.as_view(), name="health"),
+    # path("", include("ecommerce_kit.catalog.urls")),
+]

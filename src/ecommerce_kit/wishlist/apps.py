@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WishlistConfig(AppConfig):
+    name = "ecommerce_kit.wishlist"
+    label = "ecommerce_kit_wishlist"
+    verbose_name = _("Wishlists")
+    default_auto_field = "django.db.models.BigAutoField"
