@@ -1,0 +1,191 @@
+"""Orders, their lines, per-store fulfilments and the audit log of every transition.
+
+Statuses are protected django-fsm fields: they change only through the transition methods below,
+which only guard and change state. Locking, stock, payments, logging and hooks live in
+``services.py``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+from djmoney.models.fields import MoneyField
+
+from ecommerce_kit.catalog.models import Product, Store
+from ecommerce_kit.orders.states import FulfilmentStatus, OrderStatus
+
+
+def _money_field(verbose_name: str, currency_field: str) -> MoneyField:
+    return MoneyField(verbose_name, max_digits=14, decimal_places=2,
+                      currency_field_name=currency_field)
+
+
+class Order(FSMModelMixin, models.Model):
+    """A placed order: one buyer, one currency, totals frozen at checkout."""
+
+    number = models.CharField(_("number"), max_length=32, unique=True, editable=False)
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("buyer"),
+                              on_delete=models.PROTECT, related_name="ecommerce_orders")
+    status = FSMField(_("status"), max_length=20, choices=OrderStatus.choices,
+                      default=OrderStatus.PENDING, protected=True, db_index=True)
+    # One currency column shared by every amount of the order.
+    currency = models.CharField(_("currency"), max_length=3)
+    subtotal = _money_field(_("subtotal"), "currency")
+    shipping = _money_field(_("shipping"), "currency")
+    tax = _money_field(_("tax"), "currency")
+    total = _money_field(_("total"), "currency")
+    shipping_address = models.JSONField(_("shipping address"), default=dict)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=255, blank=True,
+                                       default="")
+    stock_released = models.BooleanField(
+        _("stock released"), default=False,
+        help_text=_("Set once the reserved stock has been given back (on cancellation)."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ("-created_at", "-id")
+        indexes = [
+            models.Index(fields=["buyer", "-created_at"], name="ek_order_buyer"),
+            models.Index(fields=["status", "created_at"], name="ek_order_status_age"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gte=0), name="ek_order_total_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @transition(field=status, source=OrderStatus.PENDING, target=OrderStatus.CONFIRMED)
+    def confirm(self) -> None:
+        """Payment authorized or captured."""
+
+    @transition(field=status, source=OrderStatus.CONFIRMED, target=OrderStatus.PROCESSING)
+    def start_processing(self) -> None:
+        """A fulfilment started processing."""
+
+    @transition(field=status, source=OrderStatus.PROCESSING, target=OrderStatus.SHIPPED)
+    def ship(self) -> None:
+        """Every fulfilment has shipped."""
+
+    @transition(field=status, source=OrderStatus.SHIPPED, target=OrderStatus.DELIVERED)
+    def deliver(self) -> None:
+        """Every fulfilment has been delivered."""
+
+    @transition(field=status,
+                source=[OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.PROCESSING],
+                target=OrderStatus.CANCELLED)
+    def cancel(self) -> None:
+        """Cancel the order (stock is restored by the service, exactly once)."""
+
+
+class Fulfilment(FSMModelMixin, models.Model):
+    """One store's part of an order, shipped and tracked on its own."""
+
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE,
+                              related_name="fulfilments")
+    store = models.ForeignKey(Store, verbose_name=_("store"), on_delete=models.PROTECT,
+                              related_name="fulfilments")
+    status = FSMField(_("status"), max_length=20, choices=FulfilmentStatus.choices,
+                      default=FulfilmentStatus.PENDING, protected=True, db_index=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=100, blank=True,
+                                       default="")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("fulfilment")
+        verbose_name_plural = _("fulfilments")
+        ordering = ("id",)
+        constraints = [
+            models.UniqueConstraint(fields=["order", "store"], name="ek_fulfilment_one_per_store"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}/{self.store_id}"
+
+    @transition(field=status, source=FulfilmentStatus.PENDING, target=FulfilmentStatus.PROCESSING)
+    def process(self) -> None:
+        """The store started preparing its part."""
+
+    @transition(field=status, source=FulfilmentStatus.PROCESSING, target=FulfilmentStatus.SHIPPED)
+    def ship(self) -> None:
+        """The store handed its part to the carrier."""
+
+    @transition(field=status, source=FulfilmentStatus.SHIPPED, target=FulfilmentStatus.DELIVERED)
+    def deliver(self) -> None:
+        """The buyer received this part."""
+
+    @transition(field=status, source=[FulfilmentStatus.PENDING, FulfilmentStatus.PROCESSING],
+                target=FulfilmentStatus.CANCELLED)
+    def cancel(self) -> None:
+        """The order was cancelled before this part shipped."""
+
+
+class OrderItem(models.Model):
+    """A line of an order: a snapshot of the product's name and unit price at checkout."""
+
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE,
+                              related_name="items")
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT,
+                                related_name="order_items")
+    store = models.ForeignKey(Store, verbose_name=_("store"), on_delete=models.PROTECT,
+                              related_name="order_items")
+    fulfilment = models.ForeignKey(Fulfilment, verbose_name=_("fulfilment"),
+                                   on_delete=models.CASCADE, related_name="items")
+    product_name = models.CharField(_("product name"), max_length=200)
+    unit_price_currency = models.CharField(_("currency"), max_length=3)
+    unit_price = _money_field(_("unit price"), "unit_price_currency")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    line_total_currency = models.CharField(_("currency"), max_length=3)
+    line_total = _money_field(_("line total"), "line_total_currency")
+
+    class Meta:
+        verbose_name = _("order item")
+        verbose_name_plural = _("order items")
+        ordering = ("id",)
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="ek_orderitem_quantity_gt_0"),
+            models.UniqueConstraint(fields=["order", "product"], name="ek_orderitem_one_line"),
+        ]
+        indexes = [models.Index(fields=["product", "order"], name="ek_orderitem_product")]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_name}"
+
+
+class TransitionLog(models.Model):
+    """The audit log: one row per transition of an order, a fulfilment or a payment."""
+
+    class Subject(models.TextChoices):
+        ORDER = "order", _("Order")
+        FULFILMENT = "fulfilment", _("Fulfilment")
+        PAYMENT = "payment", _("Payment")
+
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE,
+                              related_name="history")
+    subject = models.CharField(_("subject"), max_length=20, choices=Subject.choices)
+    subject_id = models.BigIntegerField(_("subject id"))
+    transition = models.CharField(_("transition"), max_length=50)
+    source = models.CharField(_("from"), max_length=30)
+    target = models.CharField(_("to"), max_length=30)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True,
+                              blank=True, on_delete=models.SET_NULL, related_name="+",
+                              help_text=_("Empty when the system made the change."))
+    note = models.TextField(_("note"), blank=True, default="")
+    created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("transition log entry")
+        verbose_name_plural = _("transition log")
+        ordering = ("created_at", "id")
+        indexes = [models.Index(fields=["subject", "subject_id"], name="ek_log_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.subject_id}: {self.source} → {self.target}"
