@@ -156,10 +156,10 @@ class AttributesField(serializers.JSONField):
 
     default_error_messages = {
         "not_object": _("Expected a JSON object."),
-        "too_many": _("Ensure there are no more than %(max)d attributes."),
-        "key": _("Attribute names must be 1 to %(max)d characters long."),
-        "value": _("The value of %(key)r must be a string, a number or a boolean."),
-        "value_length": _("The value of %(key)r must be at most %(max)d characters long."),
+        "too_many": _("Ensure there are no more than {max} attributes."),
+        "key": _("Attribute names must be 1 to {max} characters long."),
+        "value": _("The value of {name} must be a string, a number or a boolean."),
+        "value_length": _("The value of {name} must be at most {max} characters long."),
     }
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
@@ -172,11 +172,11 @@ class AttributesField(serializers.JSONField):
             if not isinstance(key, str) or not key.strip() or len(key) > MAX_ATTRIBUTE_KEY_LENGTH:
                 self.fail("key", max=MAX_ATTRIBUTE_KEY_LENGTH)
             if isinstance(item, float) and not math.isfinite(item):
-                self.fail("value", key=key)
+                self.fail("value", name=key)
             if not isinstance(item, str | int | float):
-                self.fail("value", key=key)
+                self.fail("value", name=key)
             if isinstance(item, str) and len(item) > MAX_ATTRIBUTE_VALUE_LENGTH:
-                self.fail("value_length", key=key, max=MAX_ATTRIBUTE_VALUE_LENGTH)
+                self.fail("value_length", name=key, max=MAX_ATTRIBUTE_VALUE_LENGTH)
         return value
 
 

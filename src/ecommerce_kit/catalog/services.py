@@ -305,7 +305,10 @@ def update_product(*, product: Product, actor: AbstractBaseUser, **changes: Any)
         for key, value in changes.items():
             setattr(locked, key, value)
         if changes:
-            locked.save(update_fields=[*changes, "updated_at"])
+            fields = [*changes, "updated_at"]
+            if "price" in changes:
+                fields.append("price_currency")  # a separate column
+            locked.save(update_fields=fields)
         if "category" in changes and locked.parent_id is None:
             Product.objects.filter(parent=locked).update(category=locked.category,
                                                           updated_at=timezone.now())
