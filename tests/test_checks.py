@@ -80,10 +80,17 @@ def test_E003_default_currency_must_be_one_of_currencies() -> None:
     assert _ids(DEFAULT_CURRENCY="GBP", CURRENCIES=["AOA", "USD"]) == ["ecommerce_kit.E003"]
 
 
-@pytest.mark.parametrize(("key", "value"), [
-    ("PAGE_SIZE", 0), ("MAX_PAGE_SIZE", -1), ("MAX_QUANTITY_PER_LINE", "99"),
-    ("CART_MAX_LINES", 2.5), ("CIRCUIT_BREAKER_THRESHOLD", True), ("HTTP_RETRIES", -1),
-])
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("PAGE_SIZE", 0),
+        ("MAX_PAGE_SIZE", -1),
+        ("MAX_QUANTITY_PER_LINE", "99"),
+        ("CART_MAX_LINES", 2.5),
+        ("CIRCUIT_BREAKER_THRESHOLD", True),
+        ("HTTP_RETRIES", -1),
+    ],
+)
 def test_E004_integers_in_range(key: str, value: Any) -> None:
     assert _ids(**{key: value}) == ["ecommerce_kit.E004"]
 
@@ -92,10 +99,15 @@ def test_E004_page_size_above_max_page_size() -> None:
     assert _ids(PAGE_SIZE=50, MAX_PAGE_SIZE=20) == ["ecommerce_kit.E004"]
 
 
-@pytest.mark.parametrize(("key", "value"), [
-    ("CART_TTL", timedelta(0)), ("PAYMENT_TIMEOUT", -5), ("IDEMPOTENCY_KEY_TTL", "1 day"),
-    ("CIRCUIT_BREAKER_RESET", None),
-])
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("CART_TTL", timedelta(0)),
+        ("PAYMENT_TIMEOUT", -5),
+        ("IDEMPOTENCY_KEY_TTL", "1 day"),
+        ("CIRCUIT_BREAKER_RESET", None),
+    ],
+)
 def test_E005_durations(key: str, value: Any) -> None:
     assert _ids(**{key: value}) == ["ecommerce_kit.E005"]
 
@@ -104,12 +116,19 @@ def test_E005_accepts_seconds() -> None:
     assert _ids(CART_TTL=3600, PAYMENT_TIMEOUT=timedelta(minutes=5)) == []
 
 
-@pytest.mark.parametrize(("key", "value"), [
-    ("HTTP_TIMEOUT", 0), ("HTTP_TIMEOUT", "10"), ("HTTP_BACKOFF", -0.1),
-    ("DEFAULT_SHIPPING_COST", "-1"), ("DEFAULT_SHIPPING_COST", "free"),
-    ("DEFAULT_TAX_RATE", Decimal("1.5")), ("DEFAULT_TAX_RATE", True),
-    ("DEFAULT_TAX_RATE", "NaN"),
-])
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("HTTP_TIMEOUT", 0),
+        ("HTTP_TIMEOUT", "10"),
+        ("HTTP_BACKOFF", -0.1),
+        ("DEFAULT_SHIPPING_COST", "-1"),
+        ("DEFAULT_SHIPPING_COST", "free"),
+        ("DEFAULT_TAX_RATE", Decimal("1.5")),
+        ("DEFAULT_TAX_RATE", True),
+        ("DEFAULT_TAX_RATE", "NaN"),
+    ],
+)
 def test_E006_numbers_in_range(key: str, value: Any) -> None:
     assert _ids(**{key: value}) == ["ecommerce_kit.E006"]
 
@@ -128,13 +147,16 @@ def test_E008_importable_plugins_pass() -> None:
     assert _ids(PLUGINS=["ecommerce_kit.money"]) == []
 
 
-@pytest.mark.parametrize("rates", [
-    {"ecommerce_kit.cart": "fast"},
-    {"ecommerce_kit.cart": "10/fortnight"},
-    {"ecommerce_kit.cart": 10},
-    {"ecommerce_kit.nope": "10/min"},
-    ["10/min"],
-])
+@pytest.mark.parametrize(
+    "rates",
+    [
+        {"ecommerce_kit.cart": "fast"},
+        {"ecommerce_kit.cart": "10/fortnight"},
+        {"ecommerce_kit.cart": 10},
+        {"ecommerce_kit.nope": "10/min"},
+        ["10/min"],
+    ],
+)
 def test_E009_throttle_rates(rates: Any) -> None:
     assert _ids(THROTTLE_RATES=rates) == ["ecommerce_kit.E009"]
 
@@ -143,15 +165,24 @@ def test_E009_accepts_none_to_disable_a_throttle() -> None:
     assert _ids(THROTTLE_RATES={"ecommerce_kit.cart": None, "ecommerce_kit.review": "5/s"}) == []
 
 
-@pytest.mark.parametrize(("key", "value"), [
-    ("PLUGINS", "one.module"), ("BLOCKED_PLUGINS", [1]), ("PLUGINS_AUTOLOAD", "yes"),
-    ("REVIEWS_REQUIRE_PURCHASE", 1), ("ORDER_NUMBER_PREFIX", ""), ("CART_SESSION_KEY", None),
-])
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("PLUGINS", "one.module"),
+        ("BLOCKED_PLUGINS", [1]),
+        ("PLUGINS_AUTOLOAD", "yes"),
+        ("REVIEWS_REQUIRE_PURCHASE", 1),
+        ("ORDER_NUMBER_PREFIX", ""),
+        ("CART_SESSION_KEY", None),
+    ],
+)
 def test_E010_lists_booleans_and_strings(key: str, value: Any) -> None:
     assert _ids(**{key: value}) == ["ecommerce_kit.E010"]
 
 
 def test_several_errors_are_reported_at_once() -> None:
     assert sorted(_ids(PAGE_SIZE=0, CART_TTL=0, PLUGINS_AUTOLOAD="x")) == [
-        "ecommerce_kit.E004", "ecommerce_kit.E005", "ecommerce_kit.E010",
+        "ecommerce_kit.E004",
+        "ecommerce_kit.E005",
+        "ecommerce_kit.E010",
     ]

@@ -43,7 +43,9 @@ def test_field_validation_errors_are_400_invalid_with_fields() -> None:
     response = _handle(exceptions.ValidationError(serializer.errors))
     assert response.status_code == 400
     assert response.data == {
-        "error": "Invalid input.", "code": "invalid", "status_code": 400,
+        "error": "Invalid input.",
+        "code": "invalid",
+        "status_code": 400,
         "fields": {
             "quantity": ["Ensure this value is greater than or equal to 1."],
             "address": {"city": ["This field may not be null."]},
@@ -58,19 +60,23 @@ def test_non_field_validation_errors_go_under_non_field_errors() -> None:
     assert response.data["fields"] == {"quantity": ["Too many."]}
 
 
-@pytest.mark.parametrize(("exc", "status", "code"), [
-    (exceptions.NotAuthenticated(), 401, "not_authenticated"),
-    (exceptions.AuthenticationFailed(), 401, "authentication_failed"),
-    (exceptions.PermissionDenied(), 403, "permission_denied"),
-    (exceptions.NotFound(), 404, "not_found"),
-    (exceptions.MethodNotAllowed("PUT"), 405, "method_not_allowed"),
-    (exceptions.NotAcceptable(), 406, "not_acceptable"),
-    (exceptions.UnsupportedMediaType("text/csv"), 415, "unsupported_media_type"),
-    (exceptions.ParseError(), 400, "parse_error"),
-    (exceptions.Throttled(wait=12.3), 429, "throttled"),
-])
-def test_drf_errors_keep_their_status_and_get_a_code(exc: exceptions.APIException, status: int,
-                                                      code: str) -> None:
+@pytest.mark.parametrize(
+    ("exc", "status", "code"),
+    [
+        (exceptions.NotAuthenticated(), 401, "not_authenticated"),
+        (exceptions.AuthenticationFailed(), 401, "authentication_failed"),
+        (exceptions.PermissionDenied(), 403, "permission_denied"),
+        (exceptions.NotFound(), 404, "not_found"),
+        (exceptions.MethodNotAllowed("PUT"), 405, "method_not_allowed"),
+        (exceptions.NotAcceptable(), 406, "not_acceptable"),
+        (exceptions.UnsupportedMediaType("text/csv"), 415, "unsupported_media_type"),
+        (exceptions.ParseError(), 400, "parse_error"),
+        (exceptions.Throttled(wait=12.3), 429, "throttled"),
+    ],
+)
+def test_drf_errors_keep_their_status_and_get_a_code(
+    exc: exceptions.APIException, status: int, code: str
+) -> None:
     response = _handle(exc)
     assert response.status_code == status
     assert response.data["code"] == code and response.data["status_code"] == status
@@ -97,21 +103,28 @@ def test_other_api_exceptions_use_their_default_code() -> None:
 def test_kit_errors_carry_their_code_status_and_extra_fields() -> None:
     response = _handle(InsufficientStockError(available=3))
     assert response.status_code == 409
-    assert response.data == {"error": "Not enough stock.", "code": "insufficient_stock",
-                             "status_code": 409, "available": 3}
+    assert response.data == {
+        "error": "Not enough stock.",
+        "code": "insufficient_stock",
+        "status_code": 409,
+        "available": 3,
+    }
 
 
 def test_kit_errors_accept_a_custom_message() -> None:
     response = _handle(StoreExistsError("Already open."))
-    assert response.data == {"error": "Already open.", "code": "store_exists",
-                             "status_code": 409}
+    assert response.data == {"error": "Already open.", "code": "store_exists", "status_code": 409}
 
 
 def test_kit_invalid_input_with_fields_has_the_validation_shape() -> None:
     response = _handle(InvalidInputError(fields={"parent": ["Choose another."]}))
     assert response.status_code == 400
-    assert response.data == {"error": "Invalid input.", "code": "invalid", "status_code": 400,
-                             "fields": {"parent": ["Choose another."]}}
+    assert response.data == {
+        "error": "Invalid input.",
+        "code": "invalid",
+        "status_code": 400,
+        "fields": {"parent": ["Choose another."]},
+    }
 
 
 def test_http404_becomes_not_found() -> None:
@@ -192,10 +205,12 @@ class _HostView(APIView):
         raise Http404
 
 
-@override_settings(REST_FRAMEWORK={
-    "EXCEPTION_HANDLER": "ecommerce_kit.api.exceptions.exception_handler",
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
-})
+@override_settings(
+    REST_FRAMEWORK={
+        "EXCEPTION_HANDLER": "ecommerce_kit.api.exceptions.exception_handler",
+        "DEFAULT_AUTHENTICATION_CLASSES": [],
+    }
+)
 def test_a_host_view_can_opt_in_through_the_drf_setting() -> None:
     response = _HostView.as_view()(APIRequestFactory().get("/x/"))
     assert response.status_code == 404

@@ -16,7 +16,9 @@ def test_health_is_ok_with_a_database(api_client: Any) -> None:
 
 @pytest.mark.django_db
 def test_health_is_503_when_the_database_is_unreachable(
-    api_client: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+    api_client: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     def unreachable(*args: Any, **kwargs: Any) -> Any:
         raise OperationalError("could not connect to server")

@@ -60,8 +60,9 @@ def test_bad_page_size_is_400(api_client: Any, products: list[int], value: str) 
 
 
 @pytest.mark.parametrize("value", ["3", "99", "0", "-1", "abc"])
-def test_page_beyond_the_end_or_malformed_is_404(api_client: Any, products: list[int],
-                                                 value: str) -> None:
+def test_page_beyond_the_end_or_malformed_is_404(
+    api_client: Any, products: list[int], value: str
+) -> None:
     response = api_client.get(URL, {"page": value})
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"

@@ -35,8 +35,21 @@ def test_schema_describes_the_product_shape(schema: dict) -> None:  # type: igno
     components = schema["components"]["schemas"]
     product = components["Product"]["properties"]
     assert set(product) == {
-        "id", "slug", "name", "description", "price", "stock_quantity", "in_stock", "category",
-        "store", "rating", "attributes", "parent", "variants", "is_active", "created_at",
+        "id",
+        "slug",
+        "name",
+        "description",
+        "price",
+        "stock_quantity",
+        "in_stock",
+        "category",
+        "store",
+        "rating",
+        "attributes",
+        "parent",
+        "variants",
+        "is_active",
+        "created_at",
         "updated_at",
     }
     assert product["price"]["properties"]["amount"]["type"] == "string"
@@ -45,11 +58,28 @@ def test_schema_describes_the_product_shape(schema: dict) -> None:  # type: igno
 
 def test_schema_lists_the_product_filters(schema: dict) -> None:  # type: ignore[type-arg]
     params = {p["name"]: p for p in schema["paths"]["/api/v1/products/"]["get"]["parameters"]}
-    assert {"search", "category", "store", "min_price", "max_price", "in_stock", "currency",
-            "ordering", "page", "page_size"} <= set(params)
+    assert {
+        "search",
+        "category",
+        "store",
+        "min_price",
+        "max_price",
+        "in_stock",
+        "currency",
+        "ordering",
+        "page",
+        "page_size",
+    } <= set(params)
     assert params["in_stock"]["schema"]["type"] == "boolean"
     assert set(params["ordering"]["schema"]["enum"]) == {
-        "price", "-price", "created_at", "-created_at", "name", "-name", "rating", "-rating",
+        "price",
+        "-price",
+        "created_at",
+        "-created_at",
+        "name",
+        "-name",
+        "rating",
+        "-rating",
     }
 
 

@@ -55,10 +55,14 @@ def test_approve_action_uses_the_service(admin_client: Client) -> None:
     already = StoreFactory()
     approved_at = already.approved_at
     url = reverse("admin:ecommerce_kit_catalog_store_changelist")
-    response = admin_client.post(url, {
-        "action": "approve_selected",
-        "_selected_action": [s.pk for s in [*pending, already]],
-    }, follow=True)
+    response = admin_client.post(
+        url,
+        {
+            "action": "approve_selected",
+            "_selected_action": [s.pk for s in [*pending, already]],
+        },
+        follow=True,
+    )
     assert response.status_code == 200
     assert "2 stores approved." in response.content.decode()
     root = get_user_model().objects.get(username="root")
@@ -72,8 +76,9 @@ def test_approve_action_uses_the_service(admin_client: Client) -> None:
 def test_product_change_page_lists_variants(admin_client: Client) -> None:
     group = ProductFactory()
     variant = VariantFactory(parent=group, name="Tamanho M")
-    response = admin_client.get(reverse("admin:ecommerce_kit_catalog_product_change",
-                                        args=[group.pk]))
+    response = admin_client.get(
+        reverse("admin:ecommerce_kit_catalog_product_change", args=[group.pk])
+    )
     assert response.status_code == 200
     assert "Tamanho M" in response.content.decode()
     assert variant.slug in response.content.decode()
@@ -87,18 +92,25 @@ def test_category_add_page_prepopulates_the_slug(admin_client: Client) -> None:
 
 def test_category_autocomplete_answers(admin_client: Client) -> None:
     CategoryFactory(name="Cozinha")
-    response = admin_client.get(reverse("admin:autocomplete"), {
-        "term": "coz", "app_label": "ecommerce_kit_catalog", "model_name": "product",
-        "field_name": "category",
-    })
+    response = admin_client.get(
+        reverse("admin:autocomplete"),
+        {
+            "term": "coz",
+            "app_label": "ecommerce_kit_catalog",
+            "model_name": "product",
+            "field_name": "category",
+        },
+    )
     assert response.status_code == 200
     assert [r["text"] for r in response.json()["results"]] == ["Cozinha"]
 
 
 def test_product_rating_is_read_only(admin_client: Client) -> None:
     rating = ProductRating.objects.create(product=ProductFactory())
-    assert admin_client.get(reverse("admin:ecommerce_kit_catalog_productrating_add")
-                            ).status_code == 403
+    assert (
+        admin_client.get(reverse("admin:ecommerce_kit_catalog_productrating_add")).status_code
+        == 403
+    )
     url = reverse("admin:ecommerce_kit_catalog_productrating_change", args=[rating.pk])
     response: Any = admin_client.get(url)
     assert response.status_code == 200

@@ -17,10 +17,20 @@ def test_category_list_shows_active_categories_with_parent_ids(api_client: Any) 
     body = api_client.get(categories_url()).json()
     assert body["count"] == 2 and body["next"] is None and body["previous"] is None
     assert body["results"] == [
-        {"id": root.pk, "slug": "casa", "name": "Casa", "description": "Tudo para a casa",
-         "parent": None},
-        {"id": child.pk, "slug": "cozinha", "name": "Cozinha", "description": "",
-         "parent": root.pk},
+        {
+            "id": root.pk,
+            "slug": "casa",
+            "name": "Casa",
+            "description": "Tudo para a casa",
+            "parent": None,
+        },
+        {
+            "id": child.pk,
+            "slug": "cozinha",
+            "name": "Cozinha",
+            "description": "",
+            "parent": root.pk,
+        },
     ]
 
 

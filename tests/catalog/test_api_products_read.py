@@ -15,8 +15,22 @@ from tests.factories import ProductFactory, StaffFactory, StoreFactory, VariantF
 pytestmark = pytest.mark.django_db
 
 PRODUCT_KEYS = {
-    "id", "slug", "name", "description", "price", "stock_quantity", "in_stock", "category",
-    "store", "rating", "attributes", "parent", "variants", "is_active", "created_at", "updated_at",
+    "id",
+    "slug",
+    "name",
+    "description",
+    "price",
+    "stock_quantity",
+    "in_stock",
+    "category",
+    "store",
+    "rating",
+    "attributes",
+    "parent",
+    "variants",
+    "is_active",
+    "created_at",
+    "updated_at",
 }
 
 
@@ -25,11 +39,19 @@ def _results(response: Any) -> list[dict[str, Any]]:
     return response.json()["results"]
 
 
-def test_product_detail_has_the_contract_shape(api_client: Any, store: Store,
-                                               category: Category) -> None:
-    product = ProductFactory(store=store, category=category, name="Caneca", slug="caneca",
-                             description="De barro", price=Money("1250.5", "AOA"),
-                             stock_quantity=3, attributes={"cor": "azul", "litros": 0.5})
+def test_product_detail_has_the_contract_shape(
+    api_client: Any, store: Store, category: Category
+) -> None:
+    product = ProductFactory(
+        store=store,
+        category=category,
+        name="Caneca",
+        slug="caneca",
+        description="De barro",
+        price=Money("1250.5", "AOA"),
+        stock_quantity=3,
+        attributes={"cor": "azul", "litros": 0.5},
+    )
     body = api_client.get(product_url(product.pk)).json()
     assert set(body) == PRODUCT_KEYS
     assert body["id"] == product.pk
@@ -50,8 +72,9 @@ def test_product_detail_has_the_contract_shape(api_client: Any, store: Store,
 
 def test_product_rating_average_is_a_two_decimal_string(api_client: Any) -> None:
     product = ProductFactory()
-    ProductRating.objects.create(product=product, count=2, total=9, average=Decimal("4.5"),
-                                 count_4=1, count_5=1)
+    ProductRating.objects.create(
+        product=product, count=2, total=9, average=Decimal("4.5"), count_4=1, count_5=1
+    )
     body = api_client.get(product_url(product.pk)).json()
     assert body["rating"] == {"average": "4.50", "count": 2}
 
@@ -117,7 +140,10 @@ def test_unknown_and_malformed_ids_are_not_found(api_client: Any) -> None:
 
 
 def test_product_of_a_pending_store_is_visible_to_its_owner_and_staff_only(
-    api_client: Any, client_for: Any, pending_store: Store, buyer: AbstractBaseUser,
+    api_client: Any,
+    client_for: Any,
+    pending_store: Store,
+    buyer: AbstractBaseUser,
 ) -> None:
     product = ProductFactory(store=pending_store)
     assert api_client.get(product_url(product.pk)).status_code == 404
@@ -136,8 +162,9 @@ def test_list_shows_groups_and_standalone_products_not_variants(api_client: Any)
     assert [v["id"] for v in nested] == [variant.pk]
 
 
-def test_list_hides_inactive_products_and_stores_that_do_not_sell(api_client: Any,
-                                                                  client_for: Any) -> None:
+def test_list_hides_inactive_products_and_stores_that_do_not_sell(
+    api_client: Any, client_for: Any
+) -> None:
     visible = ProductFactory()
     ProductFactory(is_active=False)
     ProductFactory(store=StoreFactory(is_approved=False))

@@ -21,24 +21,30 @@ def _code(response: Any) -> str:
 # --- GET stores/ and stores/{slug}/ -----------------------------------------------------------
 
 
-def test_store_list_shows_approved_active_stores_only(api_client: Any, store: Store,
-                                                      pending_store: Store) -> None:
+def test_store_list_shows_approved_active_stores_only(
+    api_client: Any, store: Store, pending_store: Store
+) -> None:
     StoreFactory(is_active=False)
     body = api_client.get(stores_url()).json()
     assert body["count"] == 1
-    assert body["results"] == [{
-        "id": store.pk, "slug": "loja-da-ana", "name": "Loja da Ana", "description": "",
-        "is_approved": True, "is_active": True,
-        "created_at": body["results"][0]["created_at"],
-    }]
+    assert body["results"] == [
+        {
+            "id": store.pk,
+            "slug": "loja-da-ana",
+            "name": "Loja da Ana",
+            "description": "",
+            "is_approved": True,
+            "is_active": True,
+            "created_at": body["results"][0]["created_at"],
+        }
+    ]
 
 
-def test_store_list_is_the_same_for_staff_and_owners(client_for: Any, store: Store,
-                                                     pending_store: Store) -> None:
+def test_store_list_is_the_same_for_staff_and_owners(
+    client_for: Any, store: Store, pending_store: Store
+) -> None:
     for user in (StaffFactory(), pending_store.owner):
-        assert [s["id"] for s in client_for(user).get(stores_url()).json()["results"]] == [
-            store.pk
-        ]
+        assert [s["id"] for s in client_for(user).get(stores_url()).json()["results"]] == [store.pk]
 
 
 def test_store_detail_of_an_approved_store_is_public(api_client: Any, store: Store) -> None:
@@ -49,7 +55,10 @@ def test_store_detail_of_an_approved_store_is_public(api_client: Any, store: Sto
 
 @pytest.mark.parametrize("state", [{"is_approved": False}, {"is_active": False}])
 def test_store_detail_of_a_store_that_does_not_sell_is_for_owner_and_staff(
-    api_client: Any, client_for: Any, buyer: AbstractBaseUser, other_seller: AbstractBaseUser,
+    api_client: Any,
+    client_for: Any,
+    buyer: AbstractBaseUser,
+    other_seller: AbstractBaseUser,
     state: dict[str, bool],
 ) -> None:
     hidden = StoreFactory(slug="hidden", **state)
@@ -76,8 +85,9 @@ def test_create_store_anonymous_is_401(api_client: Any) -> None:
 
 
 def test_create_store_is_201_and_pending(client_for: Any, buyer: AbstractBaseUser) -> None:
-    response = client_for(buyer).post(stores_url(), {"name": "Kitanda do Zé",
-                                                      "description": "Frutas"})
+    response = client_for(buyer).post(
+        stores_url(), {"name": "Kitanda do Zé", "description": "Frutas"}
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert set(body) == STORE_KEYS
@@ -91,16 +101,16 @@ def test_create_store_is_201_and_pending(client_for: Any, buyer: AbstractBaseUse
     assert client_for(None).get(store_url(body["slug"])).status_code == 404
 
 
-def test_create_store_ignores_is_approved_from_the_client(client_for: Any,
-                                                          buyer: AbstractBaseUser) -> None:
+def test_create_store_ignores_is_approved_from_the_client(
+    client_for: Any, buyer: AbstractBaseUser
+) -> None:
     response = client_for(buyer).post(stores_url(), {"name": "Loja", "is_approved": True})
     assert response.status_code == 201
     assert not Store.objects.get().is_approved
 
 
 @pytest.mark.parametrize("who", ["seller", "pending_seller"])
-def test_create_second_store_is_409_store_exists(client_for: Any, request: Any,
-                                                 who: str) -> None:
+def test_create_second_store_is_409_store_exists(client_for: Any, request: Any, who: str) -> None:
     user = request.getfixturevalue(who)
     response = client_for(user).post(stores_url(), {"name": "Outra"})
     assert response.status_code == 409
@@ -114,10 +124,20 @@ def test_create_store_slug_is_unique(client_for: Any, store: Store) -> None:
     assert response.json()["slug"] == "loja-da-ana-2"
 
 
-@pytest.mark.parametrize("payload", [{}, {"name": ""}, {"name": "  "}, {"name": "x" * 121},
-                                     {"name": None}, {"name": "ok", "description": None}])
-def test_create_store_bad_input_is_400(client_for: Any, buyer: AbstractBaseUser,
-                                       payload: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {},
+        {"name": ""},
+        {"name": "  "},
+        {"name": "x" * 121},
+        {"name": None},
+        {"name": "ok", "description": None},
+    ],
+)
+def test_create_store_bad_input_is_400(
+    client_for: Any, buyer: AbstractBaseUser, payload: dict[str, Any]
+) -> None:
     response = client_for(buyer).post(stores_url(), payload)
     assert response.status_code == 400
     body = response.json()
@@ -134,8 +154,9 @@ def test_approve_store_anonymous_is_401(api_client: Any, pending_store: Store) -
 
 
 @pytest.mark.parametrize("who", ["buyer", "seller", "pending_seller"])
-def test_approve_store_by_non_staff_is_403(client_for: Any, request: Any, pending_store: Store,
-                                           who: str) -> None:
+def test_approve_store_by_non_staff_is_403(
+    client_for: Any, request: Any, pending_store: Store, who: str
+) -> None:
     response = client_for(request.getfixturevalue(who)).post(approve_url(pending_store.slug))
     assert response.status_code == 403 and _code(response) == "permission_denied"
     pending_store.refresh_from_db()
@@ -151,8 +172,9 @@ def test_approve_store_by_staff_is_200(client_for: Any, pending_store: Store) ->
     assert pending_store.is_approved and pending_store.approved_by == staff
 
 
-def test_approve_store_twice_is_200_and_changes_nothing(client_for: Any,
-                                                        pending_store: Store) -> None:
+def test_approve_store_twice_is_200_and_changes_nothing(
+    client_for: Any, pending_store: Store
+) -> None:
     client = client_for(StaffFactory())
     first = client.post(approve_url(pending_store.slug))
     pending_store.refresh_from_db()
@@ -169,13 +191,17 @@ def test_approve_unknown_store_is_404(client_for: Any) -> None:
     assert response.status_code == 404 and _code(response) == "not_found"
 
 
-def test_approved_store_can_sell(client_for: Any, pending_store: Store,
-                                 pending_seller: AbstractBaseUser) -> None:
+def test_approved_store_can_sell(
+    client_for: Any, pending_store: Store, pending_seller: AbstractBaseUser
+) -> None:
     from tests.factories import CategoryFactory
 
     category = CategoryFactory()
-    body = {"name": "Pão", "price": {"amount": "150.00", "currency": "AOA"},
-            "category": category.pk}
+    body = {
+        "name": "Pão",
+        "price": {"amount": "150.00", "currency": "AOA"},
+        "category": category.pk,
+    }
     assert client_for(pending_seller).post("/api/v1/products/", body).status_code == 403
     client_for(StaffFactory()).post(approve_url(pending_store.slug))
     assert client_for(pending_seller).post("/api/v1/products/", body).status_code == 201

@@ -70,8 +70,9 @@ def test_search_uses_a_plugin_when_one_answers(api_client: Any, isolated_plugins
     assert seen == ["camisola"]
 
 
-def test_search_falls_back_when_the_plugin_returns_none(api_client: Any,
-                                                        isolated_plugins: Any) -> None:
+def test_search_falls_back_when_the_plugin_returns_none(
+    api_client: Any, isolated_plugins: Any
+) -> None:
     match = ProductFactory(name="Camisola")
     ProductFactory(name="Calças")
 
@@ -84,8 +85,9 @@ def test_search_falls_back_when_the_plugin_returns_none(api_client: Any,
     assert _ids(api_client, search="camisola") == {match.pk}
 
 
-def test_search_plugin_sees_the_other_filters_applied(api_client: Any,
-                                                      isolated_plugins: Any) -> None:
+def test_search_plugin_sees_the_other_filters_applied(
+    api_client: Any, isolated_plugins: Any
+) -> None:
     cheap = ProductFactory(price=Money("10", "AOA"))
     ProductFactory(price=Money("500", "AOA"))
 
@@ -157,8 +159,8 @@ def test_price_matches_a_group_through_any_active_variant(api_client: Any) -> No
     VariantFactory(parent=group, price=Money("50", "AOA"), is_active=False)
     assert _ids(api_client, max_price="150") == {group.pk}
     assert _ids(api_client, min_price="250", max_price="350") == {group.pk}
-    assert _ids(api_client, max_price="60") == set()         # only the inactive variant
-    assert _ids(api_client, min_price="4000") == set()       # the group's own price is not used
+    assert _ids(api_client, max_price="60") == set()  # only the inactive variant
+    assert _ids(api_client, min_price="4000") == set()  # the group's own price is not used
 
 
 def test_price_of_a_group_needs_one_variant_within_both_bounds(api_client: Any) -> None:
@@ -168,8 +170,7 @@ def test_price_of_a_group_needs_one_variant_within_both_bounds(api_client: Any) 
     assert _ids(api_client, min_price="150", max_price="250") == set()
 
 
-@pytest.mark.parametrize("value", ["abc", "-1", "NaN", "Infinity", "1e", "1,5",
-                                   "1" * 30])
+@pytest.mark.parametrize("value", ["abc", "-1", "NaN", "Infinity", "1e", "1,5", "1" * 30])
 @pytest.mark.parametrize("param", ["min_price", "max_price"])
 def test_bad_price_is_400(api_client: Any, param: str, value: str) -> None:
     assert param in _bad(api_client, **{param: value})

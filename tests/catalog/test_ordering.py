@@ -23,8 +23,13 @@ def _order(api_client: Any, ordering: str | None) -> list[int]:
 def _rate(product: Product, *ratings: int) -> None:
     counts = {f"count_{n}": ratings.count(n) for n in range(1, 6)}
     average = Decimal(sum(ratings)) / len(ratings)
-    ProductRating.objects.create(product=product, count=len(ratings), total=sum(ratings),
-                                 average=average.quantize(Decimal("0.01")), **counts)
+    ProductRating.objects.create(
+        product=product,
+        count=len(ratings),
+        total=sum(ratings),
+        average=average.quantize(Decimal("0.01")),
+        **counts,
+    )
 
 
 def test_ordering_by_price(api_client: Any) -> None:
@@ -84,8 +89,10 @@ def test_ties_on_created_at_are_broken_by_newest_id(api_client: Any) -> None:
     assert _order(api_client, "created_at") == [p.pk for p in reversed(same)]
 
 
-@pytest.mark.parametrize("value", ["popularity", "id", "-id", "price,-name", "PRICE", "--price",
-                                   "rating_average", "store"])
+@pytest.mark.parametrize(
+    "value",
+    ["popularity", "id", "-id", "price,-name", "PRICE", "--price", "rating_average", "store"],
+)
 def test_unknown_ordering_is_400(api_client: Any, value: str) -> None:
     response = api_client.get(products_url(), {"ordering": value})
     assert response.status_code == 400

@@ -25,11 +25,11 @@ def catalog() -> list[int]:
     for n in range(60):
         group = ProductFactory(store=stores[n % 3], category=categories[n % 3])
         for size in ("S", "M", "L"):
-            VariantFactory(parent=group, attributes={"size": size},
-                           price=Money(Decimal(100 + n), "AOA"))
+            VariantFactory(
+                parent=group, attributes={"size": size}, price=Money(Decimal(100 + n), "AOA")
+            )
         standalone = ProductFactory(store=stores[n % 3], category=categories[n % 3])
-        ProductRating.objects.create(product=standalone, count=1, total=4, average=4,
-                                     count_4=1)
+        ProductRating.objects.create(product=standalone, count=1, total=4, average=4, count_4=1)
         ids += [group.pk, standalone.pk]
     return ids
 
@@ -41,14 +41,18 @@ def _count_queries(client: Any, url: str, params: dict[str, Any]) -> tuple[int, 
     return len(ctx.captured_queries), response.json()
 
 
-@pytest.mark.parametrize("params", [
-    {},
-    {"ordering": "price"},
-    {"ordering": "-rating"},
-    {"in_stock": "true", "min_price": "120", "currency": "AOA", "search": "Product"},
-])
-def test_product_list_queries_do_not_grow_with_the_page(api_client: Any, catalog: list[int],
-                                                        params: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"ordering": "price"},
+        {"ordering": "-rating"},
+        {"in_stock": "true", "min_price": "120", "currency": "AOA", "search": "Product"},
+    ],
+)
+def test_product_list_queries_do_not_grow_with_the_page(
+    api_client: Any, catalog: list[int], params: dict[str, Any]
+) -> None:
     small, body_small = _count_queries(api_client, products_url(), {**params, "page_size": 1})
     large, body_large = _count_queries(api_client, products_url(), {**params, "page_size": 100})
     assert len(body_small["results"]) == 1
@@ -58,28 +62,33 @@ def test_product_list_queries_do_not_grow_with_the_page(api_client: Any, catalog
     assert large <= 4
 
 
-def test_product_list_budget_is_four_queries(api_client: Any, catalog: list[int],
-                                             django_assert_max_num_queries: Any) -> None:
+def test_product_list_budget_is_four_queries(
+    api_client: Any, catalog: list[int], django_assert_max_num_queries: Any
+) -> None:
     with django_assert_max_num_queries(4):
         response = api_client.get(products_url(), {"page_size": 100})
     assert len(response.json()["results"]) == 100
 
 
 def test_product_list_with_category_and_store_filters_stays_small(
-    api_client: Any, catalog: list[int],
+    api_client: Any,
+    catalog: list[int],
 ) -> None:
     store = Store.objects.first()
     assert store is not None
-    small, _ = _count_queries(api_client, products_url(),
-                              {"category": "root", "store": store.slug, "page_size": 1})
-    large, body = _count_queries(api_client, products_url(),
-                                 {"category": "root", "store": store.slug, "page_size": 100})
+    small, _ = _count_queries(
+        api_client, products_url(), {"category": "root", "store": store.slug, "page_size": 1}
+    )
+    large, body = _count_queries(
+        api_client, products_url(), {"category": "root", "store": store.slug, "page_size": 100}
+    )
     assert body["count"] == 40
     assert small == large <= 6  # + one query for the category tree, one for the store
 
 
-def test_product_detail_budget(api_client: Any, catalog: list[int],
-                               django_assert_max_num_queries: Any) -> None:
+def test_product_detail_budget(
+    api_client: Any, catalog: list[int], django_assert_max_num_queries: Any
+) -> None:
     group_id = catalog[0]
     with django_assert_max_num_queries(3):
         response = api_client.get(product_url(group_id))

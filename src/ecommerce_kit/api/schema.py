@@ -15,7 +15,8 @@ class ErrorSerializer(serializers.Serializer[Any]):
     code = serializers.CharField(help_text="A stable machine code, e.g. ``store_exists``.")
     status_code = serializers.IntegerField()
     fields = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()), required=False,
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
         help_text="Only for ``code: invalid``: the messages of each bad field.",
     )
 

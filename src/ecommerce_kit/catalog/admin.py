@@ -27,8 +27,15 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "owner", "is_approved", "is_active", "approved_at",
-                    "created_at")
+    list_display = (
+        "name",
+        "slug",
+        "owner",
+        "is_approved",
+        "is_active",
+        "approved_at",
+        "created_at",
+    )
     list_filter = ("is_approved", "is_active")
     list_select_related = ("owner",)
     search_fields = ("name", "slug", "owner__username", "owner__email")
@@ -42,9 +49,16 @@ class StoreAdmin(admin.ModelAdmin):
         pending = list(queryset.filter(is_approved=False))
         for store in pending:
             services.approve_store(store=store, actor=request.user)  # type: ignore[arg-type]
-        self.message_user(request, ngettext(
-            "%(count)d store approved.", "%(count)d stores approved.", len(pending),
-        ) % {"count": len(pending)}, messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d store approved.",
+                "%(count)d stores approved.",
+                len(pending),
+            )
+            % {"count": len(pending)},
+            messages.SUCCESS,
+        )
 
 
 class VariantInline(admin.TabularInline):
@@ -65,10 +79,23 @@ class VariantInline(admin.TabularInline):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "store", "category", "parent", "price", "stock_quantity",
-                    "is_active", "created_at")
-    list_filter = ("is_active", ("store", admin.RelatedOnlyFieldListFilter),
-                   ("category", admin.RelatedOnlyFieldListFilter), "price_currency")
+    list_display = (
+        "name",
+        "slug",
+        "store",
+        "category",
+        "parent",
+        "price",
+        "stock_quantity",
+        "is_active",
+        "created_at",
+    )
+    list_filter = (
+        "is_active",
+        ("store", admin.RelatedOnlyFieldListFilter),
+        ("category", admin.RelatedOnlyFieldListFilter),
+        "price_currency",
+    )
     list_select_related = ("store", "category", "parent")
     search_fields = ("name", "slug", "description", "store__name")
     raw_id_fields = ("parent", "store")
@@ -85,8 +112,18 @@ class ProductRatingAdmin(admin.ModelAdmin):
     list_display = ("product", "average", "count", "updated_at")
     list_select_related = ("product",)
     search_fields = ("product__name", "product__slug")
-    readonly_fields = ("product", "count", "total", "average", "count_1", "count_2", "count_3",
-                       "count_4", "count_5", "updated_at")
+    readonly_fields = (
+        "product",
+        "count",
+        "total",
+        "average",
+        "count_1",
+        "count_2",
+        "count_3",
+        "count_4",
+        "count_5",
+        "updated_at",
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -57,7 +57,8 @@ class CurrencyField(forms.CharField):
         allowed = kit_settings.CURRENCIES
         if value not in allowed:
             raise forms.ValidationError(
-                self.error_messages["invalid"], code="invalid",
+                self.error_messages["invalid"],
+                code="invalid",
                 params={"value": value, "allowed": ", ".join(allowed)},
             )
         return str(value)
@@ -88,22 +89,30 @@ class ProductFilterSet(django_filters.FilterSet):
     """Filters of the product list. The work happens in :meth:`filter_queryset`."""
 
     search = django_filters.CharFilter(
-        method="_ignore", max_length=MAX_SEARCH_LENGTH,
+        method="_ignore",
+        max_length=MAX_SEARCH_LENGTH,
         label="Text matched against product names and descriptions.",
     )
     category = django_filters.CharFilter(
-        method="_ignore", max_length=140,
+        method="_ignore",
+        max_length=140,
         label="Category slug; products of its sub-categories are included.",
     )
     store = django_filters.CharFilter(method="_ignore", max_length=140, label="Store slug.")
-    min_price = django_filters.NumberFilter(method="_ignore", **_price_field(
-        "Lowest price amount (a group matches when any variant does)."))
-    max_price = django_filters.NumberFilter(method="_ignore", **_price_field(
-        "Highest price amount (a group matches when any variant does)."))
+    min_price = django_filters.NumberFilter(
+        method="_ignore",
+        **_price_field("Lowest price amount (a group matches when any variant does)."),
+    )
+    max_price = django_filters.NumberFilter(
+        method="_ignore",
+        **_price_field("Highest price amount (a group matches when any variant does)."),
+    )
     in_stock = StrictBooleanFilter(method="_ignore", label="true or false.")
     currency = CurrencyFilter(method="_ignore", max_length=3, label="ISO 4217 currency code.")
     ordering = django_filters.ChoiceFilter(
-        method="_ignore", choices=[(o, o) for o in ORDERINGS], empty_label=None,
+        method="_ignore",
+        choices=[(o, o) for o in ORDERINGS],
+        empty_label=None,
         label=f"One of {', '.join(ORDERINGS)}; default {DEFAULT_ORDERING}.",
     )
 
@@ -154,8 +163,9 @@ class ProductFilterSet(django_filters.FilterSet):
         if query:
             searched = plugins.search_products(queryset=queryset, query=query)
             if searched is None:
-                searched = queryset.filter(Q(name__icontains=query) |
-                                           Q(description__icontains=query))
+                searched = queryset.filter(
+                    Q(name__icontains=query) | Q(description__icontains=query)
+                )
             queryset = searched
 
         return order_products(queryset, data.get("ordering") or DEFAULT_ORDERING)
@@ -182,10 +192,12 @@ def order_products(queryset: QuerySet[Product], ordering: str) -> QuerySet[Produ
     if key == "price":
         lowest_variant_price = (
             Product.objects.filter(parent=OuterRef("pk"), is_active=True)
-            .order_by("price").values("price")[:1]
+            .order_by("price")
+            .values("price")[:1]
         )
-        queryset = queryset.annotate(sort_price=Coalesce(Subquery(lowest_variant_price),
-                                                         F("price")))
+        queryset = queryset.annotate(
+            sort_price=Coalesce(Subquery(lowest_variant_price), F("price"))
+        )
         expression = F("sort_price")
     elif key == "rating":
         expression = F("rating__average")

@@ -96,8 +96,20 @@ class VariantSerializer(serializers.ModelSerializer[Product]):
     class Meta:
         model = Product
         fields = (
-            "id", "slug", "name", "description", "price", "stock_quantity", "in_stock",
-            "category", "store", "rating", "attributes", "parent", "is_active", "created_at",
+            "id",
+            "slug",
+            "name",
+            "description",
+            "price",
+            "stock_quantity",
+            "in_stock",
+            "category",
+            "store",
+            "rating",
+            "attributes",
+            "parent",
+            "is_active",
+            "created_at",
             "updated_at",
         )
         read_only_fields = fields
@@ -133,9 +145,22 @@ class ProductSerializer(VariantSerializer):
 
     class Meta(VariantSerializer.Meta):
         fields = (
-            "id", "slug", "name", "description", "price", "stock_quantity", "in_stock",
-            "category", "store", "rating", "attributes", "parent", "variants", "is_active",
-            "created_at", "updated_at",
+            "id",
+            "slug",
+            "name",
+            "description",
+            "price",
+            "stock_quantity",
+            "in_stock",
+            "category",
+            "store",
+            "rating",
+            "attributes",
+            "parent",
+            "variants",
+            "is_active",
+            "created_at",
+            "updated_at",
         )
         read_only_fields = fields
 
@@ -143,8 +168,11 @@ class ProductSerializer(VariantSerializer):
     def get_variants(self, product: Product) -> list[dict[str, Any]]:
         if product.parent_id is not None:
             return []
-        return VariantSerializer(_active_variants(product), many=True,  # type: ignore[return-value]
-                                 context=self.context).data
+        return VariantSerializer(
+            _active_variants(product),
+            many=True,  # type: ignore[return-value]
+            context=self.context,
+        ).data
 
 
 # --- Write validation ------------------------------------------------------------------------
@@ -188,18 +216,24 @@ class ProductCreateSerializer(serializers.Serializer[Any]):
     """``POST products/``: a product, or a variant of one of the seller's products."""
 
     name = serializers.CharField(max_length=200)
-    description = serializers.CharField(max_length=MAX_DESCRIPTION_LENGTH, allow_blank=True,
-                                        required=False, default="")
+    description = serializers.CharField(
+        max_length=MAX_DESCRIPTION_LENGTH, allow_blank=True, required=False, default=""
+    )
     price = MoneyField(positive=True)
-    stock_quantity = serializers.IntegerField(min_value=0, max_value=MAX_STOCK, required=False,
-                                              default=0)
+    stock_quantity = serializers.IntegerField(
+        min_value=0, max_value=MAX_STOCK, required=False, default=0
+    )
     category = serializers.PrimaryKeyRelatedField(
-        queryset=_active_categories(), required=False,
+        queryset=_active_categories(),
+        required=False,
         help_text="Category id; a variant takes its group's category when left out.",
     )
     attributes = AttributesField(required=False, default=dict)
     parent = serializers.IntegerField(
-        min_value=1, required=False, allow_null=True, default=None,
+        min_value=1,
+        required=False,
+        allow_null=True,
+        default=None,
         help_text="Id of one of your own products, to create a variant of it.",
     )
 
@@ -213,15 +247,16 @@ class ProductUpdateSerializer(serializers.Serializer[Any]):
     """``PATCH products/{id}/``: any of the fields below; ``parent`` cannot change."""
 
     name = serializers.CharField(max_length=200, required=False)
-    description = serializers.CharField(max_length=MAX_DESCRIPTION_LENGTH, allow_blank=True,
-                                        required=False)
+    description = serializers.CharField(
+        max_length=MAX_DESCRIPTION_LENGTH, allow_blank=True, required=False
+    )
     price = MoneyField(positive=True, required=False)
     stock_quantity = serializers.IntegerField(min_value=0, max_value=MAX_STOCK, required=False)
-    category = serializers.PrimaryKeyRelatedField(queryset=_active_categories(),
-                                                  required=False)
+    category = serializers.PrimaryKeyRelatedField(queryset=_active_categories(), required=False)
     attributes = AttributesField(required=False)
     parent = serializers.IntegerField(
-        required=False, allow_null=True,
+        required=False,
+        allow_null=True,
         help_text="Read-only after creation; sending another value than the current one is a 400.",
     )
 
@@ -240,5 +275,6 @@ class StoreCreateSerializer(serializers.Serializer[Any]):
     """``POST stores/``."""
 
     name = serializers.CharField(max_length=120)
-    description = serializers.CharField(max_length=MAX_DESCRIPTION_LENGTH, allow_blank=True,
-                                        required=False, default="")
+    description = serializers.CharField(
+        max_length=MAX_DESCRIPTION_LENGTH, allow_blank=True, required=False, default=""
+    )

@@ -22,7 +22,6 @@ from moneyed import Money
 from ecommerce_kit.catalog.models import Category, Product, Store
 from ecommerce_kit.catalog.selectors import can_manage_product
 from ecommerce_kit.conf import kit_settings
-from ecommerce_kit.money import decimal_places
 from ecommerce_kit.exceptions import (
     InvalidInputError,
     NoStoreError,
@@ -31,6 +30,7 @@ from ecommerce_kit.exceptions import (
     StoreInactiveError,
     StoreNotApprovedError,
 )
+from ecommerce_kit.money import decimal_places
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -64,9 +64,7 @@ def _slug_base(name: str, *, fallback: str, max_length: int) -> str:
 
 
 def _free_slug(model: type[models.Model], base: str) -> str:
-    taken = set(
-        model._default_manager.filter(slug__startswith=base).values_list("slug", flat=True)
-    )
+    taken = set(model._default_manager.filter(slug__startswith=base).values_list("slug", flat=True))
     if base not in taken:
         return base
     n = 2
@@ -81,8 +79,10 @@ def _create_with_unique_slug(model: type[_M], base: str, create: Callable[[str],
     :raises IntegrityError: when the failure was not about the slug.
     """
     for attempt in range(_SLUG_ATTEMPTS):
-        slug = _free_slug(model, base) if attempt < _SLUG_ATTEMPTS - 1 else (
-            f"{base}-{secrets.token_hex(4)}"
+        slug = (
+            _free_slug(model, base)
+            if attempt < _SLUG_ATTEMPTS - 1
+            else (f"{base}-{secrets.token_hex(4)}")
         )
         try:
             with transaction.atomic():
@@ -106,15 +106,23 @@ def create_store(*, owner: AbstractBaseUser, name: str, description: str = "") -
     name = name.strip()
     if not name:
         raise InvalidInputError(fields={"name": [_("This field may not be blank.")]})
-    base = _slug_base(name, fallback="store", max_length=Store._meta.get_field("slug").max_length
-                      or 50)
+    base = _slug_base(
+        name, fallback="store", max_length=Store._meta.get_field("slug").max_length or 50
+    )
     with transaction.atomic():
         if Store.objects.filter(owner=owner).exists():
             raise StoreExistsError()
         try:
-            return _create_with_unique_slug(Store, base, lambda slug: Store.objects.create(
-                owner=owner, name=name, slug=slug, description=description,
-            ))
+            return _create_with_unique_slug(
+                Store,
+                base,
+                lambda slug: Store.objects.create(
+                    owner=owner,
+                    name=name,
+                    slug=slug,
+                    description=description,
+                ),
+            )
         except IntegrityError:
             # The other unique column: a concurrent request created this owner's store.
             if Store.objects.filter(owner=owner).exists():
@@ -182,18 +190,27 @@ def _check_price(price: Any) -> Money:
     if str(price.currency) not in kit_settings.CURRENCIES:
         raise InvalidInputError(fields={"price": [_("Unsupported currency.")]})
     places = min(decimal_places(price.currency), 2)
-    if price.amount != price.amount.quantize(Decimal(1).scaleb(-places)) or \
-            price.amount >= _MAX_PRICE:
+    if (
+        price.amount != price.amount.quantize(Decimal(1).scaleb(-places))
+        or price.amount >= _MAX_PRICE
+    ):
         raise InvalidInputError(fields={"price": [_("This amount cannot be stored exactly.")]})
     return price
 
 
 def _check_stock(stock_quantity: Any) -> int:
-    if isinstance(stock_quantity, bool) or not isinstance(stock_quantity, int) or \
-            not 0 <= stock_quantity <= _MAX_STOCK:
-        raise InvalidInputError(fields={"stock_quantity": [
-            _("Ensure this value is an integer from 0 to %(max)d.") % {"max": _MAX_STOCK}
-        ]})
+    if (
+        isinstance(stock_quantity, bool)
+        or not isinstance(stock_quantity, int)
+        or not 0 <= stock_quantity <= _MAX_STOCK
+    ):
+        raise InvalidInputError(
+            fields={
+                "stock_quantity": [
+                    _("Ensure this value is an integer from 0 to %(max)d.") % {"max": _MAX_STOCK}
+                ]
+            }
+        )
     return stock_quantity
 
 
@@ -207,9 +224,13 @@ def _check_attributes(attributes: Any) -> dict[str, Any]:
     if not isinstance(attributes, dict) or not all(
         isinstance(k, str) and _is_scalar(v) for k, v in attributes.items()
     ):
-        raise InvalidInputError(fields={"attributes": [
-            _("Expected an object whose values are strings, numbers or booleans.")
-        ]})
+        raise InvalidInputError(
+            fields={
+                "attributes": [
+                    _("Expected an object whose values are strings, numbers or booleans.")
+                ]
+            }
+        )
     return attributes
 
 
@@ -255,19 +276,34 @@ def create_product(
                 .first()
             )
             if group is None:
-                raise InvalidInputError(fields={"parent": [
-                    _("Choose one of your own active products that is not a variant.")
-                ]})
+                raise InvalidInputError(
+                    fields={
+                        "parent": [
+                            _("Choose one of your own active products that is not a variant.")
+                        ]
+                    }
+                )
             if category is None:
                 category = group.category
         category = _check_category(category)
-        base = _slug_base(name, fallback="product",
-                          max_length=Product._meta.get_field("slug").max_length or 50)
-        return _create_with_unique_slug(Product, base, lambda slug: Product.objects.create(
-            store=store, category=category, parent=group, name=name, slug=slug,
-            description=description, price=price, stock_quantity=stock_quantity,
-            attributes=attributes,
-        ))
+        base = _slug_base(
+            name, fallback="product", max_length=Product._meta.get_field("slug").max_length or 50
+        )
+        return _create_with_unique_slug(
+            Product,
+            base,
+            lambda slug: Product.objects.create(
+                store=store,
+                category=category,
+                parent=group,
+                name=name,
+                slug=slug,
+                description=description,
+                price=price,
+                stock_quantity=stock_quantity,
+                attributes=attributes,
+            ),
+        )
 
 
 def update_product(*, product: Product, actor: AbstractBaseUser, **changes: Any) -> Product:
@@ -285,9 +321,9 @@ def update_product(*, product: Product, actor: AbstractBaseUser, **changes: Any)
         raise PermissionDeniedError()
     unknown = set(changes) - PRODUCT_UPDATABLE_FIELDS
     if unknown:
-        raise InvalidInputError(fields={
-            key: [_("This field cannot be changed.")] for key in sorted(unknown)
-        })
+        raise InvalidInputError(
+            fields={key: [_("This field cannot be changed.")] for key in sorted(unknown)}
+        )
     if "name" in changes:
         changes["name"] = str(changes["name"]).strip()
         if not changes["name"]:
@@ -310,8 +346,9 @@ def update_product(*, product: Product, actor: AbstractBaseUser, **changes: Any)
                 fields.append("price_currency")  # a separate column
             locked.save(update_fields=fields)
         if "category" in changes and locked.parent_id is None:
-            Product.objects.filter(parent=locked).update(category=locked.category,
-                                                          updated_at=timezone.now())
+            Product.objects.filter(parent=locked).update(
+                category=locked.category, updated_at=timezone.now()
+            )
     return locked
 
 
@@ -333,6 +370,7 @@ def soft_delete_product(*, product: Product, actor: AbstractBaseUser) -> Product
             locked.is_active = False
             locked.save(update_fields=["is_active", "updated_at"])
         if locked.parent_id is None:
-            Product.objects.filter(parent=locked, is_active=True).update(is_active=False,
-                                                                          updated_at=now)
+            Product.objects.filter(parent=locked, is_active=True).update(
+                is_active=False, updated_at=now
+            )
     return locked

@@ -18,8 +18,13 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission, IsAdminUser
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import (
+    SAFE_METHODS,
+    AllowAny,
+    BasePermission,
+    IsAdminUser,
+    IsAuthenticated,
+)
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -40,22 +45,45 @@ from ecommerce_kit.exceptions import PermissionDeniedError
 
 _NOT_FOUND = {404: "not_found"}
 _LIST_PARAMETERS = [
-    OpenApiParameter("search", str, description="Text matched, case-insensitively, against "
-                     "product names and descriptions (a search plugin may take over)."),
-    OpenApiParameter("category", str, description="Category slug; products of all its "
-                     "sub-categories are included. An unknown slug is a 400."),
+    OpenApiParameter(
+        "search",
+        str,
+        description="Text matched, case-insensitively, against "
+        "product names and descriptions (a search plugin may take over).",
+    ),
+    OpenApiParameter(
+        "category",
+        str,
+        description="Category slug; products of all its "
+        "sub-categories are included. An unknown slug is a 400.",
+    ),
     OpenApiParameter("store", str, description="Store slug. An unknown slug is a 400."),
-    OpenApiParameter("min_price", OpenApiTypes.DECIMAL, description="Lowest price amount "
-                     "(>= 0). A group matches when any of its active variants does."),
-    OpenApiParameter("max_price", OpenApiTypes.DECIMAL, description="Highest price amount "
-                     "(>= 0). A group matches when any of its active variants does."),
-    OpenApiParameter("in_stock", bool, description="true: in stock (a group: any active "
-                     "variant in stock); false: out of stock."),
-    OpenApiParameter("currency", str, description="ISO 4217 code, one of the CURRENCIES "
-                     "setting."),
-    OpenApiParameter("ordering", str, enum=list(ORDERINGS), default=DEFAULT_ORDERING,
-                     description="Sort key; ties are broken by newest first. Products without "
-                     "ratings sort last."),
+    OpenApiParameter(
+        "min_price",
+        OpenApiTypes.DECIMAL,
+        description="Lowest price amount "
+        "(>= 0). A group matches when any of its active variants does.",
+    ),
+    OpenApiParameter(
+        "max_price",
+        OpenApiTypes.DECIMAL,
+        description="Highest price amount "
+        "(>= 0). A group matches when any of its active variants does.",
+    ),
+    OpenApiParameter(
+        "in_stock",
+        bool,
+        description="true: in stock (a group: any active variant in stock); false: out of stock.",
+    ),
+    OpenApiParameter("currency", str, description="ISO 4217 code, one of the CURRENCIES setting."),
+    OpenApiParameter(
+        "ordering",
+        str,
+        enum=list(ORDERINGS),
+        default=DEFAULT_ORDERING,
+        description="Sort key; ties are broken by newest first. Products without "
+        "ratings sort last.",
+    ),
 ]
 _ANONYMOUS = {401: "not_authenticated"}
 
@@ -71,11 +99,17 @@ class ReadOnlyOrAuthenticated(BasePermission):
 
 @extend_schema_view(
     list=extend_schema(summary="List active categories"),
-    retrieve=extend_schema(summary="Show an active category",
-                           responses={200: CategorySerializer, **error_responses(_NOT_FOUND)}),
+    retrieve=extend_schema(
+        summary="Show an active category",
+        responses={200: CategorySerializer, **error_responses(_NOT_FOUND)},
+    ),
 )
-class CategoryViewSet(KitViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                      viewsets.GenericViewSet[Category]):
+class CategoryViewSet(
+    KitViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet[Category],
+):
     """Active categories; ``parent`` is the id of the parent category (``null`` for a root)."""
 
     serializer_class = CategorySerializer
@@ -122,11 +156,17 @@ class ProductViewSet(KitViewMixin, viewsets.GenericViewSet[Product]):
     @extend_schema(
         summary="List products",
         description="Groups and standalone products of active, approved stores, with their "
-                    "active variants nested. Bad filter values are a 400.",
+        "active variants nested. Bad filter values are a 400.",
         parameters=_LIST_PARAMETERS,
-        responses={200: ProductSerializer(many=True),
-                   **error_responses({400: "invalid (bad filter, ordering or page_size)",
-                                      404: "not_found (page beyond the last)"})},
+        responses={
+            200: ProductSerializer(many=True),
+            **error_responses(
+                {
+                    400: "invalid (bad filter, ordering or page_size)",
+                    404: "not_found (page beyond the last)",
+                }
+            ),
+        },
     )
     def list(self, request: Request) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
@@ -134,48 +174,76 @@ class ProductViewSet(KitViewMixin, viewsets.GenericViewSet[Product]):
         assert page is not None  # the kit's views always paginate
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    @extend_schema(summary="Show a product",
-                   responses={200: ProductSerializer, **error_responses(_NOT_FOUND)})
+    @extend_schema(
+        summary="Show a product", responses={200: ProductSerializer, **error_responses(_NOT_FOUND)}
+    )
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(
         summary="Create a product or a variant",
         request=ProductCreateSerializer,
-        responses={201: ProductSerializer, **error_responses({
-            400: "invalid", **_ANONYMOUS, 403: "no_store, store_not_approved, store_inactive",
-        })},
+        responses={
+            201: ProductSerializer,
+            **error_responses(
+                {
+                    400: "invalid",
+                    **_ANONYMOUS,
+                    403: "no_store, store_not_approved, store_inactive",
+                }
+            ),
+        },
     )
     def create(self, request: Request) -> Response:
         services.get_selling_store(request.user)  # type: ignore[arg-type]
         serializer = ProductCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        product = services.create_product(seller=request.user,  # type: ignore[arg-type]
-                                          **serializer.validated_data)
+        product = services.create_product(
+            seller=request.user,  # type: ignore[arg-type]
+            **serializer.validated_data,
+        )
         return self._answer(product, status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Change a product",
         request=ProductUpdateSerializer,
-        responses={200: ProductSerializer, **error_responses({
-            400: "invalid", **_ANONYMOUS, 403: "permission_denied (not your store's product)",
-            **_NOT_FOUND,
-        })},
+        responses={
+            200: ProductSerializer,
+            **error_responses(
+                {
+                    400: "invalid",
+                    **_ANONYMOUS,
+                    403: "permission_denied (not your store's product)",
+                    **_NOT_FOUND,
+                }
+            ),
+        },
     )
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         product = self._managed_object()
-        serializer = ProductUpdateSerializer(data=request.data, partial=True,
-                                             context={"product": product})
+        serializer = ProductUpdateSerializer(
+            data=request.data, partial=True, context={"product": product}
+        )
         serializer.is_valid(raise_exception=True)
-        product = services.update_product(product=product, actor=request.user,  # type: ignore[arg-type]
-                                          **serializer.validated_data)
+        product = services.update_product(
+            product=product,
+            actor=request.user,  # type: ignore[arg-type]
+            **serializer.validated_data,
+        )
         return self._answer(product)
 
     @extend_schema(
         summary="Delete a product (soft delete; a group's variants go with it)",
-        responses={204: OpenApiResponse(description="Deleted."), **error_responses({
-            **_ANONYMOUS, 403: "permission_denied (not your store's product)", **_NOT_FOUND,
-        })},
+        responses={
+            204: OpenApiResponse(description="Deleted."),
+            **error_responses(
+                {
+                    **_ANONYMOUS,
+                    403: "permission_denied (not your store's product)",
+                    **_NOT_FOUND,
+                }
+            ),
+        },
     )
     def destroy(self, request: Request, pk: str | None = None) -> Response:
         product = self._managed_object()
@@ -188,12 +256,13 @@ class ProductViewSet(KitViewMixin, viewsets.GenericViewSet[Product]):
     retrieve=extend_schema(
         summary="Show a store",
         description="Approved, active stores are public; a pending or deactivated store is "
-                    "visible to its owner and staff only.",
+        "visible to its owner and staff only.",
         responses={200: StoreSerializer, **error_responses(_NOT_FOUND)},
     ),
 )
-class StoreViewSet(KitViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                   viewsets.GenericViewSet[Store]):
+class StoreViewSet(
+    KitViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Store]
+):
     """Stores: one per user, selling once staff approve it."""
 
     serializer_class = StoreSerializer
@@ -209,23 +278,39 @@ class StoreViewSet(KitViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
     @extend_schema(
         summary="Open a store (it sells once staff approve it)",
         request=StoreCreateSerializer,
-        responses={201: StoreSerializer, **error_responses({
-            400: "invalid", **_ANONYMOUS, 409: "store_exists (one store per user)",
-        })},
+        responses={
+            201: StoreSerializer,
+            **error_responses(
+                {
+                    400: "invalid",
+                    **_ANONYMOUS,
+                    409: "store_exists (one store per user)",
+                }
+            ),
+        },
     )
     def create(self, request: Request) -> Response:
         serializer = StoreCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        store = services.create_store(owner=request.user,  # type: ignore[arg-type]
-                                      **serializer.validated_data)
+        store = services.create_store(
+            owner=request.user,  # type: ignore[arg-type]
+            **serializer.validated_data,
+        )
         return Response(StoreSerializer(store).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Approve a store (staff); approving twice changes nothing",
         request=None,
-        responses={200: StoreSerializer, **error_responses({
-            **_ANONYMOUS, 403: "permission_denied (staff only)", **_NOT_FOUND,
-        })},
+        responses={
+            200: StoreSerializer,
+            **error_responses(
+                {
+                    **_ANONYMOUS,
+                    403: "permission_denied (staff only)",
+                    **_NOT_FOUND,
+                }
+            ),
+        },
     )
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, IsAdminUser])
     def approve(self, request: Request, slug: str | None = None) -> Response:
