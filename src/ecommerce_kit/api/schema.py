@@ -14,7 +14,8 @@ class ErrorSerializer(serializers.Serializer[Any]):
     error = serializers.CharField(help_text="A human, translated message.")
     code = serializers.CharField(help_text="A stable machine code, e.g. ``store_exists``.")
     status_code = serializers.IntegerField()
-    fields = serializers.DictField(
+    # A declared field named like Serializer.fields: DRF moves it into the field set.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Only for ``code: invalid``: the messages of each bad field.",

@@ -178,7 +178,9 @@ def matches_self_or_variant(condition: Q) -> Q:
     """A product matches ``condition`` itself (when it has no variants) or through any active
     variant (when it is a group)."""
     variants = Product.objects.filter(parent=OuterRef("pk"))
-    return (~Exists(variants) & condition) | Exists(variants.filter(condition, is_active=True))
+    return (Q(~Exists(variants)) & condition) | Q(
+        Exists(variants.filter(condition, is_active=True))
+    )
 
 
 def order_products(queryset: QuerySet[Product], ordering: str) -> QuerySet[Product]:

@@ -60,7 +60,7 @@ def is_purchasable(product: Product) -> bool:
 # --- API read paths -----------------------------------------------------------------------------
 
 
-def active_variants_prefetch() -> Prefetch[Product]:
+def active_variants_prefetch() -> Prefetch:
     """Prefetch a group's active variants into ``active_variants`` (with their relations)."""
     return Prefetch(
         "variants",
@@ -96,7 +96,7 @@ def list_visible_products(user: AbstractBaseUser | AnonymousUser | None) -> Quer
     """
     visible = STORE_SELLING
     if user is not None and user.is_authenticated:
-        visible = Q() if user.is_staff else visible | Q(store__owner=user)
+        visible = Q() if getattr(user, "is_staff", False) else visible | Q(store__owner_id=user.pk)
     queryset = Product.objects.filter(visible, is_active=True).filter(
         Q(parent__isnull=True) | Q(parent__is_active=True)
     )
@@ -106,9 +106,9 @@ def list_visible_products(user: AbstractBaseUser | AnonymousUser | None) -> Quer
 def list_visible_stores(user: AbstractBaseUser | AnonymousUser | None) -> QuerySet[Store]:
     """Stores ``user`` may look at: selling ones, plus their own, plus every store for staff."""
     if user is not None and user.is_authenticated:
-        if user.is_staff:
+        if getattr(user, "is_staff", False):
             return Store.objects.all()
-        return Store.objects.filter(Q(is_active=True, is_approved=True) | Q(owner=user))
+        return Store.objects.filter(Q(is_active=True, is_approved=True) | Q(owner_id=user.pk))
     return list_selling_stores()
 
 
@@ -149,4 +149,4 @@ def can_manage_product(product: Product, user: AbstractBaseUser | AnonymousUser 
     """Whether ``user`` may change or delete ``product``: its store's owner, or staff."""
     if user is None or not user.is_authenticated:
         return False
-    return bool(user.is_staff) or product.store.owner_id == user.pk
+    return bool(getattr(user, "is_staff", False)) or product.store.owner_id == user.pk

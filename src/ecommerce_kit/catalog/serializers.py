@@ -56,7 +56,9 @@ class StoreRefSerializer(serializers.ModelSerializer[Store]):
 
 
 class CategorySerializer(serializers.ModelSerializer[Category]):
-    parent = serializers.IntegerField(source="parent_id", read_only=True, allow_null=True)
+    parent = serializers.IntegerField(  # type: ignore[assignment]  # shadows Field.parent
+        source="parent_id", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Category
@@ -76,7 +78,7 @@ def _active_variants(product: Product) -> list[Product]:
     if prefetched is not None:
         return list(prefetched)
     return list(
-        product.variants.filter(is_active=True)  # type: ignore[attr-defined]
+        product.variants.filter(is_active=True)
         .select_related("category", "store", "rating")
         .order_by("id")
     )
@@ -91,11 +93,13 @@ class VariantSerializer(serializers.ModelSerializer[Product]):
     store = StoreRefSerializer(read_only=True)
     rating = serializers.SerializerMethodField()
     attributes = serializers.SerializerMethodField()
-    parent = serializers.IntegerField(source="parent_id", read_only=True, allow_null=True)
+    parent = serializers.IntegerField(  # type: ignore[assignment]  # shadows Field.parent
+        source="parent_id", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Product
-        fields = (
+        fields: tuple[str, ...] = (
             "id",
             "slug",
             "name",
@@ -124,8 +128,8 @@ class VariantSerializer(serializers.ModelSerializer[Product]):
     @extend_schema_field(RATING_SCHEMA)
     def get_rating(self, product: Product) -> dict[str, Any]:
         try:
-            rating = product.rating  # type: ignore[attr-defined]
-        except Product.rating.RelatedObjectDoesNotExist:  # type: ignore[attr-defined]
+            rating = product.rating
+        except Product.rating.RelatedObjectDoesNotExist:
             return {"average": None, "count": 0}
         average = rating.average
         return {
@@ -168,11 +172,8 @@ class ProductSerializer(VariantSerializer):
     def get_variants(self, product: Product) -> list[dict[str, Any]]:
         if product.parent_id is not None:
             return []
-        return VariantSerializer(
-            _active_variants(product),
-            many=True,  # type: ignore[return-value]
-            context=self.context,
-        ).data
+        data = VariantSerializer(_active_variants(product), many=True, context=self.context).data
+        return list(data)
 
 
 # --- Write validation ------------------------------------------------------------------------
@@ -229,7 +230,7 @@ class ProductCreateSerializer(serializers.Serializer[Any]):
         help_text="Category id; a variant takes its group's category when left out.",
     )
     attributes = AttributesField(required=False, default=dict)
-    parent = serializers.IntegerField(
+    parent = serializers.IntegerField(  # type: ignore[assignment]  # shadows Field.parent
         min_value=1,
         required=False,
         allow_null=True,
@@ -254,7 +255,7 @@ class ProductUpdateSerializer(serializers.Serializer[Any]):
     stock_quantity = serializers.IntegerField(min_value=0, max_value=MAX_STOCK, required=False)
     category = serializers.PrimaryKeyRelatedField(queryset=_active_categories(), required=False)
     attributes = AttributesField(required=False)
-    parent = serializers.IntegerField(
+    parent = serializers.IntegerField(  # type: ignore[assignment]  # shadows Field.parent
         required=False,
         allow_null=True,
         help_text="Read-only after creation; sending another value than the current one is a 400.",

@@ -110,14 +110,14 @@ def create_store(*, owner: AbstractBaseUser, name: str, description: str = "") -
         name, fallback="store", max_length=Store._meta.get_field("slug").max_length or 50
     )
     with transaction.atomic():
-        if Store.objects.filter(owner=owner).exists():
+        if Store.objects.filter(owner_id=owner.pk).exists():
             raise StoreExistsError()
         try:
             return _create_with_unique_slug(
                 Store,
                 base,
                 lambda slug: Store.objects.create(
-                    owner=owner,
+                    owner_id=owner.pk,
                     name=name,
                     slug=slug,
                     description=description,
@@ -125,7 +125,7 @@ def create_store(*, owner: AbstractBaseUser, name: str, description: str = "") -
             )
         except IntegrityError:
             # The other unique column: a concurrent request created this owner's store.
-            if Store.objects.filter(owner=owner).exists():
+            if Store.objects.filter(owner_id=owner.pk).exists():
                 raise StoreExistsError() from None
             raise
 
@@ -292,7 +292,7 @@ def create_product(
         return _create_with_unique_slug(
             Product,
             base,
-            lambda slug: Product.objects.create(
+            lambda slug: Product.objects.create(  # type: ignore[misc]  # django-money is untyped
                 store=store,
                 category=category,
                 parent=group,

@@ -138,7 +138,7 @@ class ProductViewSet(KitViewMixin, viewsets.GenericViewSet[Product]):
             return selectors.list_catalog_products()
         return selectors.list_visible_products(self.request.user)
 
-    def filter_queryset(self, queryset: QuerySet[Product]) -> QuerySet[Product]:
+    def filter_queryset(self, queryset: QuerySet[Product, Any]) -> QuerySet[Product, Any]:
         if self.action != "list":
             return queryset
         return super().filter_queryset(queryset)
