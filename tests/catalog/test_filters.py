@@ -250,8 +250,16 @@ def test_currency_follows_the_setting(api_client: Any) -> None:
 
 
 def test_several_errors_are_reported_together(api_client: Any) -> None:
-    fields = _bad(api_client, min_price="x", in_stock="x", currency="x", ordering="x")
-    assert set(fields) == {"min_price", "in_stock", "currency", "ordering"}
+    fields = _bad(
+        api_client,
+        min_price="x",
+        in_stock="x",
+        currency="x",
+        ordering="x",
+        category="nope",
+        store="nope",
+    )
+    assert set(fields) == {"min_price", "in_stock", "currency", "ordering", "category", "store"}
 
 
 def test_unknown_parameters_are_ignored(api_client: Any) -> None:

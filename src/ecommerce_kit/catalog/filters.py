@@ -9,14 +9,13 @@ duplicated).
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, NoReturn
+from typing import Any
 
 import django_filters
 from django import forms
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
-from rest_framework.exceptions import ValidationError
 
 from ecommerce_kit import plugins
 from ecommerce_kit.catalog import selectors
@@ -73,11 +72,26 @@ class CurrencyFilter(django_filters.Filter):
 
 
 class ProductFilterForm(forms.Form):
+    """Validate the parameters together, so that every bad one is reported in one answer.
+
+    Resolves ``category`` to the ids of the category and its descendants (``category_ids``) and
+    ``store`` to the store's id (``store_id``).
+    """
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         low, high = data.get("min_price"), data.get("max_price")
         if low is not None and high is not None and low > high:
             self.add_error("max_price", _("Must be greater than or equal to min_price."))
+        if data.get("category"):
+            data["category_ids"] = selectors.get_category_with_descendants(data["category"])
+            if data["category_ids"] is None:
+                self.add_error("category", _("Unknown category."))
+        if data.get("store"):
+            found = selectors.list_selling_stores().filter(slug=data["store"])
+            data["store_id"] = next(iter(found.values_list("pk", flat=True)), None)
+            if data["store_id"] is None:
+                self.add_error("store", _("Unknown store."))
         return data
 
 
@@ -130,20 +144,10 @@ class ProductFilterSet(django_filters.FilterSet):
         """Apply every filter of the validated form, then the search, then the ordering."""
         data = self.form.cleaned_data
 
-        category = data.get("category")
-        if category:
-            ids = selectors.get_category_with_descendants(category)
-            if ids is None:
-                self._raise("category", _("Unknown category."))
-            queryset = queryset.filter(category_id__in=ids)
-
-        store = data.get("store")
-        if store:
-            found = selectors.list_selling_stores().filter(slug=store).values_list("pk", flat=True)
-            store_pk = next(iter(found), None)
-            if store_pk is None:
-                self._raise("store", _("Unknown store."))
-            queryset = queryset.filter(store_id=store_pk)
+        if data.get("category_ids") is not None:
+            queryset = queryset.filter(category_id__in=data["category_ids"])
+        if data.get("store_id") is not None:
+            queryset = queryset.filter(store_id=data["store_id"])
 
         variant_condition = Q()
         if data.get("min_price") is not None:
@@ -169,9 +173,6 @@ class ProductFilterSet(django_filters.FilterSet):
             queryset = searched
 
         return order_products(queryset, data.get("ordering") or DEFAULT_ORDERING)
-
-    def _raise(self, field: str, message: Any) -> NoReturn:
-        raise ValidationError({field: [message]})
 
 
 def matches_self_or_variant(condition: Q) -> Q:
