@@ -181,3 +181,25 @@ def test_list_default_ordering_is_newest_first(api_client: Any) -> None:
     products = [ProductFactory() for _ in range(3)]
     ids = [p["id"] for p in _results(api_client.get(products_url()))]
     assert ids == [p.pk for p in reversed(products)]
+
+
+@pytest.mark.parametrize(
+    "who", ["anonymous", "buyer", "pending_seller", "seller", "other_seller", "staff"]
+)
+def test_every_role_reads_the_catalog(
+    client_for: Any, request: Any, store: Store, who: str
+) -> None:
+    if who == "anonymous":
+        user = None
+    elif who == "staff":
+        user = StaffFactory()
+    else:
+        user = request.getfixturevalue(who)
+    client = client_for(user)
+    product = ProductFactory(store=store)
+    assert client.get(products_url()).status_code == 200
+    assert client.get(product_url(product.pk)).status_code == 200
+    assert client.get("/api/v1/stores/").status_code == 200
+    assert client.get(f"/api/v1/stores/{store.slug}/").status_code == 200
+    assert client.get("/api/v1/categories/").status_code == 200
+    assert client.get(f"/api/v1/categories/{product.category_id}/").status_code == 200
