@@ -68,6 +68,12 @@ class StoreNotApprovedError(CatalogError):
     default_message = _("Your store has not been approved yet.")
 
 
+class StoreInactiveError(CatalogError):
+    code = "store_inactive"
+    status_code = 403
+    default_message = _("Your store has been deactivated.")
+
+
 class StoreExistsError(CatalogError):
     code = "store_exists"
     status_code = 409

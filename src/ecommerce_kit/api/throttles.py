@@ -22,7 +22,7 @@ class KitScopedThrottle(SimpleRateThrottle):
         pass
 
     def get_rate(self) -> str | None:
-        return kit_settings.THROTTLE_RATES.get(self.scope)
+        return kit_settings.THROTTLE_RATES.get(self.scope or "")
 
     def allow_request(self, request: Request, view: Any) -> bool:
         self.scope = getattr(view, "throttle_scope", None)

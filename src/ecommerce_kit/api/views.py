@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 
 from ecommerce_kit.api.exceptions import exception_handler
 from ecommerce_kit.api.pagination import KitPagination
@@ -19,8 +21,8 @@ class KitViewMixin:
     ``REST_FRAMEWORK["EXCEPTION_HANDLER"]`` is.
     """
 
-    pagination_class = KitPagination
-    throttle_classes = [WriteOnlyScopedThrottle]
+    pagination_class: type[BasePagination] | None = KitPagination
+    throttle_classes: Sequence[type[BaseThrottle]] = [WriteOnlyScopedThrottle]
 
     def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response | None]:
         return exception_handler

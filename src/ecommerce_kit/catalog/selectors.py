@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from typing import TYPE_CHECKING
 
-from ecommerce_kit.catalog.models import Product, Store
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from ecommerce_kit.catalog.models import Category, Product, Store
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 #: The condition for a product's store to be selling (active and approved).
 STORE_SELLING = Q(store__is_active=True, store__is_approved=True)
@@ -50,3 +55,98 @@ def is_available(product: Product) -> bool:
 def is_purchasable(product: Product) -> bool:
     """Whether ``product`` can go into a cart: available and not a group of variants."""
     return is_available(product) and not is_group(product)
+
+
+# --- API read paths -----------------------------------------------------------------------------
+
+
+def active_variants_prefetch() -> Prefetch:
+    """Prefetch a group's active variants into ``active_variants`` (with their relations)."""
+    return Prefetch(
+        "variants",
+        queryset=Product.objects.filter(is_active=True)
+        .select_related("category", "store", "rating")
+        .order_by("id"),
+        to_attr="active_variants",
+    )
+
+
+def with_api_relations(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    """Load what the product shape needs in a fixed number of queries.
+
+    One JOIN for category, store and rating, the ``is_group`` annotation, and one prefetch query
+    for the active variants of every product on the page.
+    """
+    return with_is_group(
+        queryset.select_related("category", "store", "rating")
+    ).prefetch_related(active_variants_prefetch())
+
+
+def list_catalog_products() -> QuerySet[Product]:
+    """The public product list: groups and standalone products that are available."""
+    return with_api_relations(list_available_products().filter(parent__isnull=True))
+
+
+def list_visible_products(user: AbstractBaseUser | AnonymousUser | None) -> QuerySet[Product]:
+    """Active products that ``user`` may look at one by one (groups, standalones and variants).
+
+    Everybody sees the products of selling stores; a store owner also sees the products of their
+    own store while it is pending or deactivated, and staff see every active product. A variant is
+    visible only while its group is active.
+    """
+    visible = STORE_SELLING
+    if user is not None and user.is_authenticated:
+        visible = Q() if getattr(user, "is_staff", False) else visible | Q(store__owner_id=user.pk)
+    queryset = Product.objects.filter(visible, is_active=True).filter(
+        Q(parent__isnull=True) | Q(parent__is_active=True)
+    )
+    return with_api_relations(queryset)
+
+
+def list_visible_stores(user: AbstractBaseUser | AnonymousUser | None) -> QuerySet[Store]:
+    """Stores ``user`` may look at: selling ones, plus their own, plus every store for staff."""
+    if user is not None and user.is_authenticated:
+        if getattr(user, "is_staff", False):
+            return Store.objects.all()
+        return Store.objects.filter(Q(is_active=True, is_approved=True) | Q(owner_id=user.pk))
+    return list_selling_stores()
+
+
+def list_active_categories() -> QuerySet[Category]:
+    """Active categories, by name."""
+    return Category.objects.filter(is_active=True)
+
+
+def get_category_with_descendants(slug: str) -> list[int] | None:
+    """Return the ids of the active category ``slug`` and of all its descendants.
+
+    The whole tree is read with one query and walked in Python, so the depth does not matter.
+
+    :returns: The ids, or ``None`` when no active category has that slug.
+    """
+    rows = list(Category.objects.values_list("id", "parent_id", "slug", "is_active"))
+    root = next((pk for pk, _parent, s, active in rows if s == slug and active), None)
+    if root is None:
+        return None
+    children: dict[int, list[int]] = {}
+    for pk, parent_id, _slug, _active in rows:
+        if parent_id is not None:
+            children.setdefault(parent_id, []).append(pk)
+    found: list[int] = []
+    stack = [root]
+    seen: set[int] = set()
+    while stack:
+        pk = stack.pop()
+        if pk in seen:
+            continue
+        seen.add(pk)
+        found.append(pk)
+        stack.extend(children.get(pk, ()))
+    return found
+
+
+def can_manage_product(product: Product, user: AbstractBaseUser | AnonymousUser | None) -> bool:
+    """Whether ``user`` may change or delete ``product``: its store's owner, or staff."""
+    if user is None or not user.is_authenticated:
+        return False
+    return bool(getattr(user, "is_staff", False)) or product.store.owner_id == user.pk

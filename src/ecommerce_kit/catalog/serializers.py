@@ -1,0 +1,281 @@
+"""Shapes of categories, stores and products, and validation of what clients send."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ecommerce_kit.api.fields import MoneyField
+from ecommerce_kit.catalog import selectors
+from ecommerce_kit.catalog.models import Category, Product, Store
+
+MAX_STOCK = 2**31 - 1
+MAX_DESCRIPTION_LENGTH = 10_000
+MAX_ATTRIBUTES = 50
+MAX_ATTRIBUTE_KEY_LENGTH = 64
+MAX_ATTRIBUTE_VALUE_LENGTH = 200
+
+ATTRIBUTES_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": {
+        "oneOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}],
+    },
+    "example": {"size": "M", "colour": "azul"},
+}
+
+RATING_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "average": {"type": "string", "format": "decimal", "nullable": True, "example": "4.50"},
+        "count": {"type": "integer", "example": 12},
+    },
+    "required": ["average", "count"],
+}
+
+
+# --- Read shapes -----------------------------------------------------------------------------
+
+
+class CategoryRefSerializer(serializers.ModelSerializer[Category]):
+    class Meta:
+        model = Category
+        fields = ("id", "slug", "name")
+        read_only_fields = fields
+
+
+class StoreRefSerializer(serializers.ModelSerializer[Store]):
+    class Meta:
+        model = Store
+        fields = ("id", "slug", "name")
+        read_only_fields = fields
+
+
+class CategorySerializer(serializers.ModelSerializer[Category]):
+    parent = serializers.IntegerField(  # type: ignore[assignment]  # shadows Field.parent
+        source="parent_id", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Category
+        fields = ("id", "slug", "name", "description", "parent")
+        read_only_fields = fields
+
+
+class StoreSerializer(serializers.ModelSerializer[Store]):
+    class Meta:
+        model = Store
+        fields = ("id", "slug", "name", "description", "is_approved", "is_active", "created_at")
+        read_only_fields = fields
+
+
+def _active_variants(product: Product) -> list[Product]:
+    prefetched = getattr(product, "active_variants", None)
+    if prefetched is not None:
+        return list(prefetched)
+    return list(
+        product.variants.filter(is_active=True)
+        .select_related("category", "store", "rating")
+        .order_by("id")
+    )
+
+
+class VariantSerializer(serializers.ModelSerializer[Product]):
+    """A product without its ``variants`` (the shape of each nested variant)."""
+
+    price = MoneyField(read_only=True)
+    in_stock = serializers.SerializerMethodField()
+    category = CategoryRefSerializer(read_only=True)
+    store = StoreRefSerializer(read_only=True)
+    rating = serializers.SerializerMethodField()
+    attributes = serializers.SerializerMethodField()
+    parent = serializers.IntegerField(  # type: ignore[assignment]  # shadows Field.parent
+        source="parent_id", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Product
+        fields: tuple[str, ...] = (
+            "id",
+            "slug",
+            "name",
+            "description",
+            "price",
+            "stock_quantity",
+            "in_stock",
+            "category",
+            "store",
+            "rating",
+            "attributes",
+            "parent",
+            "is_active",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+    def get_in_stock(self, product: Product) -> bool:
+        """A group is in stock when any of its active variants is; other products by their own
+        stock."""
+        if selectors.is_group(product):
+            return any(v.stock_quantity > 0 for v in _active_variants(product))
+        return product.stock_quantity > 0
+
+    @extend_schema_field(RATING_SCHEMA)
+    def get_rating(self, product: Product) -> dict[str, Any]:
+        try:
+            rating = product.rating
+        except Product.rating.RelatedObjectDoesNotExist:
+            return {"average": None, "count": 0}
+        average = rating.average
+        return {
+            "average": None if average is None else f"{average.quantize(Decimal('0.01')):f}",
+            "count": rating.count,
+        }
+
+    @extend_schema_field(ATTRIBUTES_SCHEMA)
+    def get_attributes(self, product: Product) -> dict[str, Any]:
+        return dict(product.attributes or {})
+
+
+class ProductSerializer(VariantSerializer):
+    """The product shape of the API, with its active variants nested."""
+
+    variants = serializers.SerializerMethodField()
+
+    class Meta(VariantSerializer.Meta):
+        fields = (
+            "id",
+            "slug",
+            "name",
+            "description",
+            "price",
+            "stock_quantity",
+            "in_stock",
+            "category",
+            "store",
+            "rating",
+            "attributes",
+            "parent",
+            "variants",
+            "is_active",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+    @extend_schema_field(VariantSerializer(many=True))
+    def get_variants(self, product: Product) -> list[dict[str, Any]]:
+        if product.parent_id is not None:
+            return []
+        data = VariantSerializer(_active_variants(product), many=True, context=self.context).data
+        return list(data)
+
+
+# --- Write validation ------------------------------------------------------------------------
+
+
+@extend_schema_field(ATTRIBUTES_SCHEMA)
+class AttributesField(serializers.JSONField):
+    """A JSON object of short string keys to scalar values (string, number or boolean)."""
+
+    default_error_messages = {
+        "not_object": _("Expected a JSON object."),
+        "too_many": _("Ensure there are no more than {max} attributes."),
+        "key": _("Attribute names must be 1 to {max} characters long."),
+        "value": _("The value of {name} must be a string, a number or a boolean."),
+        "value_length": _("The value of {name} must be at most {max} characters long."),
+    }
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        value = super().to_internal_value(data)
+        if not isinstance(value, dict):
+            self.fail("not_object")
+        if len(value) > MAX_ATTRIBUTES:
+            self.fail("too_many", max=MAX_ATTRIBUTES)
+        for key, item in value.items():
+            if not isinstance(key, str) or not key.strip() or len(key) > MAX_ATTRIBUTE_KEY_LENGTH:
+                self.fail("key", max=MAX_ATTRIBUTE_KEY_LENGTH)
+            if isinstance(item, float) and not math.isfinite(item):
+                self.fail("value", name=key)
+            if not isinstance(item, str | int | float):
+                self.fail("value", name=key)
+            if isinstance(item, str) and len(item) > MAX_ATTRIBUTE_VALUE_LENGTH:
+                self.fail("value_length", name=key, max=MAX_ATTRIBUTE_VALUE_LENGTH)
+        return value
+
+
+def _active_categories() -> Any:
+    return Category.objects.filter(is_active=True)
+
+
+class ProductCreateSerializer(serializers.Serializer[Any]):
+    """``POST products/``: a product, or a variant of one of the seller's products."""
+
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(
+        max_length=MAX_DESCRIPTION_LENGTH, allow_blank=True, required=False, default=""
+    )
+    price = MoneyField(positive=True)
+    stock_quantity = serializers.IntegerField(
+        min_value=0, max_value=MAX_STOCK, required=False, default=0
+    )
+    category = serializers.PrimaryKeyRelatedField(
+        queryset=_active_categories(),
+        required=False,
+        help_text="Category id; a variant takes its group's category when left out.",
+    )
+    attributes = AttributesField(required=False, default=dict)
+    parent = serializers.IntegerField(  # type: ignore[assignment]  # shadows Field.parent
+        min_value=1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Id of one of your own products, to create a variant of it.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("parent") is None and attrs.get("category") is None:
+            raise serializers.ValidationError({"category": [_("This field is required.")]})
+        return attrs
+
+
+class ProductUpdateSerializer(serializers.Serializer[Any]):
+    """``PATCH products/{id}/``: any of the fields below; ``parent`` cannot change."""
+
+    name = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(
+        max_length=MAX_DESCRIPTION_LENGTH, allow_blank=True, required=False
+    )
+    price = MoneyField(positive=True, required=False)
+    stock_quantity = serializers.IntegerField(min_value=0, max_value=MAX_STOCK, required=False)
+    category = serializers.PrimaryKeyRelatedField(queryset=_active_categories(), required=False)
+    attributes = AttributesField(required=False)
+    parent = serializers.IntegerField(  # type: ignore[assignment]  # shadows Field.parent
+        required=False,
+        allow_null=True,
+        help_text="Read-only after creation; sending another value than the current one is a 400.",
+    )
+
+    def validate_parent(self, value: int | None) -> int | None:
+        product: Product | None = self.context.get("product")
+        if product is not None and value != product.parent_id:
+            raise serializers.ValidationError(_("The parent of a product cannot be changed."))
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs.pop("parent", None)
+        return attrs
+
+
+class StoreCreateSerializer(serializers.Serializer[Any]):
+    """``POST stores/``."""
+
+    name = serializers.CharField(max_length=120)
+    description = serializers.CharField(
+        max_length=MAX_DESCRIPTION_LENGTH, allow_blank=True, required=False, default=""
+    )

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import call_command
+
+
+@pytest.fixture(scope="module")
+def schema(tmp_path_factory: pytest.TempPathFactory) -> dict:  # type: ignore[type-arg]
+    path: Path = tmp_path_factory.mktemp("schema") / "schema.yaml"
+    # --fail-on-warn turns every drf-spectacular warning or error into a failure.
+    call_command("spectacular", "--fail-on-warn", "--validate", "--file", str(path))
+    return yaml.safe_load(path.read_text())
+
+
+def test_schema_covers_the_catalog_and_health(schema: dict) -> None:  # type: ignore[type-arg]
+    paths = schema["paths"]
+    for path, methods in {
+        "/api/v1/health/": {"get"},
+        "/api/v1/categories/": {"get"},
+        "/api/v1/categories/{id}/": {"get"},
+        "/api/v1/products/": {"get", "post"},
+        "/api/v1/products/{id}/": {"get", "patch", "delete"},
+        "/api/v1/stores/": {"get", "post"},
+        "/api/v1/stores/{slug}/": {"get"},
+        "/api/v1/stores/{slug}/approve/": {"post"},
+    }.items():
+        assert methods <= set(paths[path]), path
+    assert "put" not in paths["/api/v1/products/{id}/"]
+
+
+def test_schema_describes_the_product_shape(schema: dict) -> None:  # type: ignore[type-arg]
+    components = schema["components"]["schemas"]
+    product = components["Product"]["properties"]
+    assert set(product) == {
+        "id",
+        "slug",
+        "name",
+        "description",
+        "price",
+        "stock_quantity",
+        "in_stock",
+        "category",
+        "store",
+        "rating",
+        "attributes",
+        "parent",
+        "variants",
+        "is_active",
+        "created_at",
+        "updated_at",
+    }
+    assert product["price"]["properties"]["amount"]["type"] == "string"
+    assert "variants" not in components["Variant"]["properties"]
+
+
+def test_schema_lists_the_product_filters(schema: dict) -> None:  # type: ignore[type-arg]
+    params = {p["name"]: p for p in schema["paths"]["/api/v1/products/"]["get"]["parameters"]}
+    assert {
+        "search",
+        "category",
+        "store",
+        "min_price",
+        "max_price",
+        "in_stock",
+        "currency",
+        "ordering",
+        "page",
+        "page_size",
+    } <= set(params)
+    assert params["in_stock"]["schema"]["type"] == "boolean"
+    assert set(params["ordering"]["schema"]["enum"]) == {
+        "price",
+        "-price",
+        "created_at",
+        "-created_at",
+        "name",
+        "-name",
+        "rating",
+        "-rating",
+    }
+
+
+def test_schema_documents_error_answers(schema: dict) -> None:  # type: ignore[type-arg]
+    create = schema["paths"]["/api/v1/products/"]["post"]["responses"]
+    assert {"201", "400", "401", "403"} <= set(create)
+    assert create["403"]["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
