@@ -21,7 +21,7 @@ from ecommerce_kit.reviews.models import Review
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReviewAdmin(admin.ModelAdmin):
     list_display = (
         "id",
         "product",

@@ -60,7 +60,7 @@ def can_see_review(*, review: Review, user: AbstractBaseUser | AnonymousUser | N
         return True
     if user is None or not user.is_authenticated:
         return False
-    return bool(review.user_id == user.pk or user.is_staff)
+    return bool(review.user_id == user.pk or getattr(user, "is_staff", False))
 
 
 def list_public_reviews(
@@ -86,10 +86,10 @@ class RatingValues:
     count: int
     total: int
     average: Decimal | None
-    distribution: tuple[int, int, int, int, int]
+    distribution: tuple[int, ...]
 
     @classmethod
-    def from_distribution(cls, distribution: tuple[int, int, int, int, int]) -> RatingValues:
+    def from_distribution(cls, distribution: tuple[int, ...]) -> RatingValues:
         count = sum(distribution)
         total = sum(n * stars for n, stars in zip(distribution, RATINGS, strict=True))
         return cls(
@@ -109,7 +109,7 @@ class RatingValues:
             total=row.total,
             average=row.average,
             distribution=tuple(getattr(row, f"count_{n}") for n in RATINGS),
-        )  # type: ignore[arg-type]
+        )
 
 
 def compute_average(*, total: int, count: int) -> Decimal | None:
@@ -129,7 +129,7 @@ def compute_rating(product: Product | int) -> RatingValues:
     row = Review.objects.filter(product_id=product_id, is_public=True).aggregate(
         **_distribution_aggregates()
     )
-    return RatingValues.from_distribution(tuple(row[f"count_{n}"] for n in RATINGS))  # type: ignore[arg-type]
+    return RatingValues.from_distribution(tuple(row[f"count_{n}"] for n in RATINGS))
 
 
 def compute_all_ratings() -> dict[int, RatingValues]:
@@ -137,15 +137,12 @@ def compute_all_ratings() -> dict[int, RatingValues]:
 
     :returns: ``{product_id: values}``; products without public reviews are absent.
     """
+    names = [f"count_{n}" for n in RATINGS]
     rows = (
         Review.objects.filter(is_public=True)
         .order_by()
         .values("product_id")
         .annotate(**_distribution_aggregates())
+        .values_list("product_id", *names)
     )
-    return {
-        row["product_id"]: RatingValues.from_distribution(
-            tuple(row[f"count_{n}"] for n in RATINGS)  # type: ignore[arg-type]
-        )
-        for row in rows
-    }
+    return {row[0]: RatingValues.from_distribution(tuple(row[1:])) for row in rows}

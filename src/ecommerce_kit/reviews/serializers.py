@@ -13,7 +13,7 @@ from ecommerce_kit.reviews.selectors import RATINGS
 from ecommerce_kit.reviews.services import BODY_MAX_LENGTH
 
 
-class ReviewAuthorSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ReviewAuthorSerializer(serializers.Serializer):
     """``{"id", "username"}`` of a review's author (any user model)."""
 
     id = serializers.IntegerField(source="pk", read_only=True)
@@ -45,7 +45,7 @@ class ReviewSerializer(serializers.ModelSerializer[Review]):
         read_only_fields = fields
 
 
-class ReviewWriteSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ReviewWriteSerializer(serializers.Serializer):
     """The body of ``POST products/{id}/reviews/`` (and, partially, of ``PATCH reviews/{id}/``)."""
 
     rating = serializers.IntegerField(min_value=MIN_RATING, max_value=MAX_RATING)
@@ -69,7 +69,7 @@ def rating_representation(rating: ProductRating | None) -> dict[str, Any]:
     }
 
 
-class ProductRatingSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ProductRatingSerializer(serializers.Serializer):
     """``{"average": "4.50" | null, "count", "distribution": {"1": n, ..., "5": n}}``.
 
     Serializes a :class:`~ecommerce_kit.catalog.models.ProductRating` or ``None`` (no reviews).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -25,7 +25,15 @@ from ecommerce_kit.reviews.serializers import (
     rating_representation,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
 _READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def _signed_in(request: Request) -> AbstractBaseUser:
+    """The request's user, which ``IsAuthenticated`` has already required."""
+    return cast("AbstractBaseUser", request.user)
 
 
 def _visible_product(product_id: int) -> Product:
@@ -42,7 +50,7 @@ class _ReadAnyoneWriteAuthenticated:
         return [IsAuthenticated()]
 
 
-class ProductReviewsView(_ReadAnyoneWriteAuthenticated, KitViewMixin, GenericAPIView):  # type: ignore[type-arg]
+class ProductReviewsView(_ReadAnyoneWriteAuthenticated, KitViewMixin, GenericAPIView):  # type: ignore[misc]
     """``GET``: the public reviews of a product. ``POST``: review it (buyers only)."""
 
     serializer_class = ReviewSerializer
@@ -86,14 +94,12 @@ class ProductReviewsView(_ReadAnyoneWriteAuthenticated, KitViewMixin, GenericAPI
         serializer = ReviewWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         review = services.create_review(
-            user=request.user,
-            product_id=product_id,  # type: ignore[arg-type]
-            **serializer.validated_data,
+            user=_signed_in(request), product_id=product_id, **serializer.validated_data
         )
         return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 
 
-class ReviewDetailView(_ReadAnyoneWriteAuthenticated, KitViewMixin, APIView):
+class ReviewDetailView(_ReadAnyoneWriteAuthenticated, KitViewMixin, APIView):  # type: ignore[misc]
     """``GET`` a review; ``PATCH`` it (author); ``DELETE`` it (author or staff)."""
 
     throttle_scope = "ecommerce_kit.review"
@@ -114,20 +120,16 @@ class ReviewDetailView(_ReadAnyoneWriteAuthenticated, KitViewMixin, APIView):
         serializer = ReviewWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         changes: dict[str, Any] = dict(serializer.validated_data)
-        review = services.update_review(
-            review_id=pk,
-            user=request.user,  # type: ignore[arg-type]
-            **changes,
-        )
+        review = services.update_review(review_id=pk, user=_signed_in(request), **changes)
         return Response(ReviewSerializer(review).data)
 
     @extend_schema(operation_id="review_delete", responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
-        services.delete_review(review_id=pk, user=request.user)  # type: ignore[arg-type]
+        services.delete_review(review_id=pk, user=_signed_in(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ProductRatingView(KitViewMixin, APIView):
+class ProductRatingView(KitViewMixin, APIView):  # type: ignore[misc]
     """``GET``: a product's rating with its distribution."""
 
     permission_classes = [AllowAny]

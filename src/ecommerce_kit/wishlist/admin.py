@@ -9,7 +9,7 @@ from ecommerce_kit.wishlist.models import WishlistItem
 
 
 @admin.register(WishlistItem)
-class WishlistItemAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class WishlistItemAdmin(admin.ModelAdmin):
     list_display = ("id", "user", "product", "added_at")
     list_select_related = ("user", "product")
     search_fields = ("product__name", f"user__{get_user_model().USERNAME_FIELD}")

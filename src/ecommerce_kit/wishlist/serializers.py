@@ -19,6 +19,13 @@ from ecommerce_kit.wishlist.models import WishlistItem
 
 MAX_ID = 2**63 - 1
 
+#: The fields of the API's product shape, and of a nested variant (the same without ``variants``).
+PRODUCT_FIELDS: tuple[str, ...] = (
+    "id", "slug", "name", "description", "price", "stock_quantity", "in_stock", "category",
+    "store", "rating", "attributes", "parent", "variants", "is_active", "created_at", "updated_at",
+)  # fmt: skip
+VARIANT_FIELDS: tuple[str, ...] = tuple(f for f in PRODUCT_FIELDS if f != "variants")
+
 
 class _CategoryRefSerializer(serializers.ModelSerializer[Category]):
     class Meta:
@@ -39,7 +46,7 @@ def _active_variants(product: Product) -> list[Product]:
     if prefetched is not None:
         return list(prefetched)
     return list(
-        product.variants.filter(is_active=True)  # type: ignore[attr-defined]
+        product.variants.filter(is_active=True)
         .select_related("category", "store", "rating")
         .order_by("id")
     )
@@ -53,27 +60,13 @@ class WishlistVariantSerializer(serializers.ModelSerializer[Product]):
     category = _CategoryRefSerializer(read_only=True)
     store = _StoreRefSerializer(read_only=True)
     rating = serializers.SerializerMethodField()
-    parent = serializers.IntegerField(source="parent_id", read_only=True, allow_null=True)
+    parent = serializers.IntegerField(  # type: ignore[assignment]
+        source="parent_id", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Product
-        fields = (
-            "id",
-            "slug",
-            "name",
-            "description",
-            "price",
-            "stock_quantity",
-            "in_stock",
-            "category",
-            "store",
-            "rating",
-            "attributes",
-            "parent",
-            "is_active",
-            "created_at",
-            "updated_at",
-        )
+        fields = VARIANT_FIELDS
         read_only_fields = fields
 
     def get_in_stock(self, product: Product) -> bool:
@@ -99,24 +92,7 @@ class WishlistProductSerializer(WishlistVariantSerializer):
     variants = serializers.SerializerMethodField()
 
     class Meta(WishlistVariantSerializer.Meta):
-        fields = (
-            "id",
-            "slug",
-            "name",
-            "description",
-            "price",
-            "stock_quantity",
-            "in_stock",
-            "category",
-            "store",
-            "rating",
-            "attributes",
-            "parent",
-            "variants",
-            "is_active",
-            "created_at",
-            "updated_at",
-        )
+        fields = PRODUCT_FIELDS
         read_only_fields = fields
 
     def get_variants(self, product: Product) -> list[dict[str, Any]]:
@@ -136,7 +112,7 @@ class WishlistItemSerializer(serializers.ModelSerializer[WishlistItem]):
         read_only_fields = fields
 
 
-class WishlistAddSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class WishlistAddSerializer(serializers.Serializer):
     """The body of ``POST wishlist/``: ``{"product": id}``."""
 
     product = serializers.IntegerField(min_value=1, max_value=MAX_ID)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
@@ -14,8 +16,16 @@ from ecommerce_kit.api.views import KitViewMixin
 from ecommerce_kit.wishlist import selectors, services
 from ecommerce_kit.wishlist.serializers import WishlistAddSerializer, WishlistItemSerializer
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
 
-class WishlistView(KitViewMixin, GenericAPIView):  # type: ignore[type-arg]
+
+def _signed_in(request: Request) -> AbstractBaseUser:
+    """The request's user, which ``IsAuthenticated`` has already required."""
+    return cast("AbstractBaseUser", request.user)
+
+
+class WishlistView(KitViewMixin, GenericAPIView):  # type: ignore[misc]
     """``GET``: the user's wishlist. ``POST``: add a product (idempotent)."""
 
     permission_classes = [IsAuthenticated]
@@ -23,7 +33,7 @@ class WishlistView(KitViewMixin, GenericAPIView):  # type: ignore[type-arg]
 
     @extend_schema(operation_id="wishlist_list", responses=WishlistItemSerializer(many=True))
     def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(selectors.list_wishlist(user=request.user))  # type: ignore[arg-type]
+        page = self.paginate_queryset(selectors.list_wishlist(user=_signed_in(request)))
         return self.get_paginated_response(WishlistItemSerializer(page, many=True).data)
 
     @extend_schema(
@@ -34,23 +44,23 @@ class WishlistView(KitViewMixin, GenericAPIView):  # type: ignore[type-arg]
     def post(self, request: Request) -> Response:
         serializer = WishlistAddSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        user = _signed_in(request)
         item, created = services.add_to_wishlist(
-            user=request.user,  # type: ignore[arg-type]
-            product_id=serializer.validated_data["product"],
+            user=user, product_id=serializer.validated_data["product"]
         )
-        item = selectors.list_wishlist(user=request.user).get(pk=item.pk)  # type: ignore[arg-type]
+        item = selectors.list_wishlist(user=user).get(pk=item.pk)
         return Response(
             WishlistItemSerializer(item).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
 
-class WishlistItemView(KitViewMixin, APIView):
+class WishlistItemView(KitViewMixin, APIView):  # type: ignore[misc]
     """``DELETE``: take a product out of the wishlist."""
 
     permission_classes = [IsAuthenticated]
 
     @extend_schema(operation_id="wishlist_remove", responses={204: None})
     def delete(self, request: Request, product_id: int) -> Response:
-        services.remove_from_wishlist(user=request.user, product_id=product_id)  # type: ignore[arg-type]
+        services.remove_from_wishlist(user=_signed_in(request), product_id=product_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
