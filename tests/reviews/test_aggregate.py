@@ -12,6 +12,7 @@ from ecommerce_kit.catalog.models import ProductRating
 from ecommerce_kit.reviews.models import Review
 from ecommerce_kit.reviews.services import (
     delete_review,
+    recompute_rating,
     set_review_visibility,
     update_review,
 )
@@ -159,3 +160,14 @@ def test_deleting_a_product_deletes_its_reviews_and_rating() -> None:
     product.delete()
     assert not Review.objects.exists()
     assert not ProductRating.objects.exists()
+
+
+def test_recompute_rating_restores_a_corrupted_row(product: Any) -> None:
+    make_review(product, rating=5)
+    make_review(product, rating=2)
+    ProductRating.objects.filter(pk=product.pk).update(
+        count=1, total=1, average=Decimal("1.00"), count_1=1, count_2=0, count_5=0
+    )
+    row = recompute_rating(product_id=product.pk)
+    assert (row.count, row.total, row.average) == (2, 7, Decimal("3.50"))
+    assert_rating_exact(product)
