@@ -11,4 +11,6 @@ app_name = "ecommerce_kit"
 urlpatterns = [
     path("health/", HealthView.as_view(), name="health"),
     path("", include("ecommerce_kit.catalog.urls")),
+    path("", include("ecommerce_kit.reviews.urls")),
+    path("", include("ecommerce_kit.wishlist.urls")),
 ]
