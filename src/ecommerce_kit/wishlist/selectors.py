@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Prefetch, Q, QuerySet
 
 from ecommerce_kit.catalog.models import Product
-from ecommerce_kit.catalog.selectors import list_available_products, with_is_group
+from ecommerce_kit.catalog.selectors import list_available_products, with_api_relations
 from ecommerce_kit.wishlist.models import WishlistItem
 
 if TYPE_CHECKING:
@@ -19,18 +19,6 @@ def list_addable_products() -> QuerySet[Product]:
     return list_available_products().filter(Q(parent__isnull=True) | Q(parent__is_active=True))
 
 
-def _products_for_display() -> QuerySet[Product]:
-    """Products with everything the product shape needs, in a constant number of queries."""
-    variants = (
-        Product.objects.filter(is_active=True)
-        .select_related("category", "store", "rating")
-        .order_by("id")
-    )
-    return with_is_group(
-        Product.objects.select_related("category", "store", "rating")
-    ).prefetch_related(Prefetch("variants", queryset=variants, to_attr="active_variants"))
-
-
 def list_wishlist(*, user: AbstractBaseUser) -> QuerySet[WishlistItem]:
     """``user``'s wishlist, newest first, with each product ready for display.
 
@@ -39,5 +27,5 @@ def list_wishlist(*, user: AbstractBaseUser) -> QuerySet[WishlistItem]:
     return (
         WishlistItem.objects.filter(user_id=user.pk)
         .order_by("-added_at", "-id")
-        .prefetch_related(Prefetch("product", queryset=_products_for_display()))
+        .prefetch_related(Prefetch("product", queryset=with_api_relations(Product.objects.all())))
     )
