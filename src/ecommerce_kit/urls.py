@@ -10,5 +10,6 @@ app_name = "ecommerce_kit"
 
 urlpatterns = [
     path("health/", HealthView.as_view(), name="health"),
+    path("", include("ecommerce_kit.cart.urls")),
     # path("", include("ecommerce_kit.catalog.urls")),
 ]
