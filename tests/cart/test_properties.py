@@ -139,13 +139,14 @@ def expected_merge(source: ModelCart, target: ModelCart) -> None:
 def check(cart: Cart, model: ModelCart, products: list[Product]) -> None:
     stored = dict(CartItem.objects.filter(cart=cart).values_list("product_id", "quantity"))
     assert stored == {products[i].pk: q for i, q in model.lines.items()}
-    assert Cart.objects.get(pk=cart.pk).currency == model.currency
+    fresh = Cart.objects.get(pk=cart.pk)
+    assert fresh.currency == model.currency
     assert len(stored) <= MAX_LINES
     for index, quantity in model.lines.items():
         assert 1 <= quantity <= MAX
         assert quantity <= CATALOG[index][2]
         assert CATALOG[index][1] == model.currency
-    summary = get_cart_summary(Cart.objects.get(pk=cart.pk))
+    summary = get_cart_summary(fresh)
     assert summary.item_count == sum(line.quantity for line in summary.lines)
     if model.lines:
         expected = sum(

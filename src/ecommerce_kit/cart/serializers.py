@@ -11,7 +11,7 @@ from ecommerce_kit.conf import kit_settings
 
 
 class CartProductSerializer(serializers.Serializer):
-    """The product of a cart line: ``{"id", "name", "slug"}``."""
+    """The product of a cart line."""
 
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(read_only=True)
@@ -19,7 +19,11 @@ class CartProductSerializer(serializers.Serializer):
 
 
 class CartLineSerializer(serializers.Serializer):
-    """A :class:`ecommerce_kit.cart.selectors.CartLine`."""
+    """A cart line at the product's live price.
+
+    `available` is false when the product can no longer be bought in this cart (deactivated, its
+    store or group deactivated, its store unapproved, or priced in another currency).
+    """
 
     id = serializers.IntegerField(read_only=True)
     product = CartProductSerializer(read_only=True)
@@ -30,10 +34,10 @@ class CartLineSerializer(serializers.Serializer):
 
 
 class CartSerializer(serializers.Serializer):
-    """A :class:`ecommerce_kit.cart.selectors.CartSummary`.
+    """A cart with live prices.
 
-    ``currency`` and ``subtotal`` are ``null`` while the cart is empty. ``item_count`` and
-    ``subtotal`` count only the lines whose ``available`` is ``true``.
+    `currency` and `subtotal` are null while the cart is empty. `item_count` (the sum of the
+    quantities) and `subtotal` count only the lines whose `available` is true.
     """
 
     token = serializers.CharField(read_only=True)
@@ -52,11 +56,7 @@ def quantity_field(**kwargs: Any) -> serializers.IntegerField:
 
 
 class CartItemAddSerializer(serializers.Serializer):
-    """Body of ``POST cart/items/``: ``{"product": id, "quantity": n}``.
-
-    ``quantity`` defaults to 1. An integer ``product`` that names no purchasable product is
-    refused by the service (``product_unavailable``), not here.
-    """
+    """A product to add to the cart; `quantity` defaults to 1."""
 
     product = serializers.IntegerField()
 
@@ -67,7 +67,7 @@ class CartItemAddSerializer(serializers.Serializer):
 
 
 class CartItemUpdateSerializer(serializers.Serializer):
-    """Body of ``PATCH cart/items/{id}/``: ``{"quantity": n}``."""
+    """The new quantity of a cart line."""
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
@@ -76,6 +76,6 @@ class CartItemUpdateSerializer(serializers.Serializer):
 
 
 class CartMergeSerializer(serializers.Serializer):
-    """Body of ``POST cart/merge/``: ``{"token": "<anonymous cart token>"}``."""
+    """The token of the anonymous cart to merge into the signed-in user's cart."""
 
     token = serializers.CharField(max_length=64, trim_whitespace=True)

@@ -86,14 +86,15 @@ class CartBaseView(KitViewMixin, APIView):  # type: ignore[misc]  # throttle_cla
 
 
 class CartView(CartBaseView):
-    """``cart/``: create (anonymous), read and empty the cart."""
+    """The cart: create it (anonymous clients), read it, empty it."""
 
     @extend_schema(
         operation_id="cart_create",
         request=None,
         responses={201: CartSerializer, 200: CartSerializer},
-        description="Anonymous: create a new cart (201) and keep its token. Signed in: return "
-        "the user's own cart (200).",
+        summary="Create a cart",
+        description="Anonymous: create a new cart (201); send its `token` as `X-Cart-Token` on "
+        "every cart call. Signed in: return the user's own cart (200).",
     )
     def post(self, request: Request) -> Response:
         if request.user.is_authenticated:
@@ -104,6 +105,9 @@ class CartView(CartBaseView):
 
     @extend_schema(
         operation_id="cart_retrieve",
+        summary="Read the cart",
+        description="Signed in: the user's own cart. Anonymous: the cart of `X-Cart-Token`; a "
+        "missing or unknown token is 404 `cart_not_found`.",
         parameters=[TOKEN_PARAMETER],
         responses={200: CartSerializer, 404: ERRORS},
     )
@@ -111,7 +115,10 @@ class CartView(CartBaseView):
         return cart_response(get_request_cart(request))
 
     @extend_schema(
-        operation_id="cart_clear", parameters=[TOKEN_PARAMETER], responses={204: None, 404: ERRORS}
+        operation_id="cart_clear",
+        summary="Empty the cart",
+        parameters=[TOKEN_PARAMETER],
+        responses={204: None, 404: ERRORS},
     )
     def delete(self, request: Request) -> Response:
         services.clear_cart(cart=get_request_cart(request))
@@ -119,10 +126,14 @@ class CartView(CartBaseView):
 
 
 class CartItemsView(CartBaseView):
-    """``cart/items/``: add a product (to its line, if it already has one)."""
+    """Add a product to the cart (to its line, if it already has one)."""
 
     @extend_schema(
         operation_id="cart_items_create",
+        summary="Add a product",
+        description="Adding a product already in the cart adds to its quantity. 400 `invalid`, "
+        "`product_unavailable`, `product_not_purchasable`; 409 `insufficient_stock` (with "
+        "`available`), `currency_mismatch`, `cart_full`.",
         parameters=[TOKEN_PARAMETER],
         request=CartItemAddSerializer,
         responses={201: CartSerializer, 400: ERRORS, 404: ERRORS, 409: ERRORS},
@@ -140,10 +151,11 @@ class CartItemsView(CartBaseView):
 
 
 class CartItemView(CartBaseView):
-    """``cart/items/{id}/``: change a line's quantity or remove it."""
+    """Change a cart line's quantity, or remove the line. A line of another cart is 404."""
 
     @extend_schema(
         operation_id="cart_items_partial_update",
+        summary="Change a line's quantity",
         parameters=[TOKEN_PARAMETER],
         request=CartItemUpdateSerializer,
         responses={200: CartSerializer, 400: ERRORS, 404: ERRORS, 409: ERRORS},
@@ -159,6 +171,7 @@ class CartItemView(CartBaseView):
 
     @extend_schema(
         operation_id="cart_items_destroy",
+        summary="Remove a line",
         parameters=[TOKEN_PARAMETER],
         responses={200: CartSerializer, 404: ERRORS},
     )
@@ -168,7 +181,7 @@ class CartItemView(CartBaseView):
 
 
 class CartMergeView(CartBaseView):
-    """``cart/merge/``: move an anonymous cart's lines into the signed-in user's cart."""
+    """Move an anonymous cart's lines into the signed-in user's cart."""
 
     permission_classes = [IsAuthenticated]
 
@@ -179,6 +192,10 @@ class CartMergeView(CartBaseView):
 
     @extend_schema(
         operation_id="cart_merge",
+        summary="Merge an anonymous cart",
+        description="Signed-in clients only. Moves the anonymous cart's lines into the user's "
+        "cart (quantities add, capped by stock and the per-line maximum; lines that can no "
+        "longer be bought are dropped) and deletes the anonymous cart.",
         request=CartMergeSerializer,
         responses={200: CartSerializer, 400: ERRORS, 401: ERRORS, 404: ERRORS},
     )
