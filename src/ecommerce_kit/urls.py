@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("ecommerce_kit.catalog.urls")),
     path("", include("ecommerce_kit.reviews.urls")),
     path("", include("ecommerce_kit.wishlist.urls")),
+    path("", include("ecommerce_kit.cart.urls")),
 ]

@@ -1,0 +1,125 @@
+"""Read-only cart queries: a cart's lines with live prices, availability and totals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Exists, OuterRef, QuerySet
+from moneyed import Money
+
+from ecommerce_kit.cart.models import Cart, CartItem
+from ecommerce_kit.catalog.models import Product
+from ecommerce_kit.catalog.selectors import is_purchasable
+from ecommerce_kit.money import quantize, total
+
+
+@dataclass(frozen=True)
+class CartLine:
+    """One line of a cart as the shopper sees it, priced at the product's live price.
+
+    ``available`` is ``False`` when the product can no longer be bought in this cart: it was
+    deactivated, its group or store was, its store lost its approval, it became a group of
+    variants, or it is now priced in another currency than the cart's. Such lines stay in the
+    cart (so the shopper sees what happened) but count towards neither ``item_count`` nor
+    ``subtotal``, and checkout refuses them.
+    """
+
+    item: CartItem
+    product: Product
+    quantity: int
+    unit_price: Money
+    line_total: Money
+    available: bool
+
+    @property
+    def id(self) -> int:
+        return self.item.pk
+
+
+@dataclass(frozen=True)
+class CartSummary:
+    """A cart with its lines and totals; ``currency`` and ``subtotal`` are ``None`` when empty."""
+
+    cart: Cart
+    lines: list[CartLine]
+    currency: str | None
+    item_count: int
+    subtotal: Money | None
+
+    @property
+    def token(self) -> str:
+        return self.cart.token
+
+    @property
+    def updated_at(self) -> datetime:
+        return self.cart.updated_at
+
+    @property
+    def available_lines(self) -> list[CartLine]:
+        """The lines that can be checked out."""
+        return [line for line in self.lines if line.available]
+
+
+def list_cart_items(cart: Cart) -> QuerySet[CartItem]:
+    """Return the items of ``cart`` with what deciding their availability needs, in one query.
+
+    Each item's product comes with its store and group, and carries the ``is_group`` annotation
+    that :func:`ecommerce_kit.catalog.selectors.is_group` reads instead of querying.
+    """
+    return (
+        CartItem.objects.filter(cart=cart)
+        .select_related("product__store", "product__parent")
+        .annotate(product_is_group=Exists(Product.objects.filter(parent=OuterRef("product_id"))))
+        .order_by("created_at", "id")
+    )
+
+
+def is_line_available(item: CartItem, currency: str) -> bool:
+    """Whether ``item`` can be bought in a cart whose currency is ``currency``.
+
+    ``item`` must come from :func:`list_cart_items` (or carry ``product.is_group``).
+    """
+    product = item.product
+    return str(product.price_currency) == currency and is_purchasable(product)
+
+
+def get_cart_summary(cart: Cart) -> CartSummary:
+    """Price the lines of ``cart`` and total the available ones.
+
+    Uses one query whatever the number of lines.
+
+    :param cart: The cart to summarise.
+    :returns: The lines in the order they were added, ``item_count`` (the sum of the quantities
+        of available lines) and ``subtotal`` (the sum of their line totals, in the cart's
+        currency).
+    """
+    items = list(list_cart_items(cart))
+    currency = cart.currency or None
+    lines: list[CartLine] = []
+    for item in items:
+        product = item.product
+        product.is_group = item.product_is_group  # type: ignore[attr-defined]
+        price: Money = product.price  # type: ignore[assignment]  # a djmoney MoneyField
+        unit_price = quantize(price)
+        lines.append(
+            CartLine(
+                item=item,
+                product=product,
+                quantity=item.quantity,
+                unit_price=unit_price,
+                line_total=quantize(unit_price * item.quantity),
+                available=currency is not None and is_line_available(item, currency),
+            )
+        )
+    available = [line for line in lines if line.available]
+    subtotal = (
+        total((line.line_total for line in available), currency) if currency is not None else None
+    )
+    return CartSummary(
+        cart=cart,
+        lines=lines,
+        currency=currency,
+        item_count=sum(line.quantity for line in available),
+        subtotal=subtotal,
+    )
