@@ -88,6 +88,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if code is None:
         codes = exc.get_codes()
         code = codes if isinstance(codes, str) else "error"
-    message = exc.detail if isinstance(exc.detail, str) else _flatten(exc.detail)
+    if isinstance(exc.detail, dict) and "detail" in exc.detail:
+        # A detail wrapped with extra keys, e.g. SimpleJWT's {"detail", "code", "messages"}.
+        message: Any = str(exc.detail["detail"])
+    else:
+        message = exc.detail if isinstance(exc.detail, str) else _flatten(exc.detail)
     return Response(error_body(message, code, exc.status_code), status=exc.status_code,
                     headers=headers)

@@ -1,0 +1,110 @@
+"""The example site's settings module, loaded with different environments."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from tests.example_project.conftest import EXAMPLE_DIR, load_example_settings
+
+PRODUCTION = {"SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "shop.example.ao, api.example.ao"}
+
+
+def test_settings_refuse_to_start_without_secret_key_outside_debug():
+    with pytest.raises(ImproperlyConfigured, match="SECRET_KEY"):
+        load_example_settings({})
+
+
+def test_settings_use_a_development_key_only_in_debug():
+    settings = load_example_settings({"DJANGO_DEBUG": "true"})
+
+    assert settings["DEBUG"] is True
+    assert settings["SECRET_KEY"].startswith("django-insecure-")
+
+
+def test_settings_reject_an_unrecognised_boolean():
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_DEBUG"):
+        load_example_settings({"DJANGO_DEBUG": "maybe"})
+
+
+def test_settings_read_allowed_hosts_from_the_environment():
+    settings = load_example_settings(PRODUCTION)
+
+    assert settings["DEBUG"] is False
+    assert settings["ALLOWED_HOSTS"] == ["shop.example.ao", "api.example.ao"]
+
+
+def test_settings_default_to_a_sqlite_file_in_wal_mode():
+    database = load_example_settings({"DJANGO_DEBUG": "1"})["DATABASES"]["default"]
+
+    assert database["ENGINE"] == "django.db.backends.sqlite3"
+    assert database["NAME"] == str(EXAMPLE_DIR / "db.sqlite3")
+    assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert database["OPTIONS"]["timeout"] > 0
+    assert "journal_mode=WAL" in database["OPTIONS"]["init_command"]
+
+
+def test_settings_use_database_url():
+    database = load_example_settings(
+        {**PRODUCTION, "DATABASE_URL": "postgres://shop:pw@db.internal:5432/shop"}
+    )["DATABASES"]["default"]
+
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert (database["HOST"], database["PORT"], database["NAME"]) == ("db.internal", 5432, "shop")
+    assert "transaction_mode" not in database.get("OPTIONS", {})
+
+
+def test_settings_without_redis_use_local_memory_and_eager_tasks():
+    settings = load_example_settings({"DJANGO_DEBUG": "1"})
+
+    assert settings["CACHES"]["default"]["BACKEND"].endswith("LocMemCache")
+    assert settings["CELERY_TASK_ALWAYS_EAGER"] is True
+
+
+def test_settings_with_redis_use_it_for_cache_and_celery():
+    settings = load_example_settings({**PRODUCTION, "REDIS_URL": "redis://cache:6379/1"})
+
+    assert settings["CACHES"]["default"]["BACKEND"] == "django_redis.cache.RedisCache"
+    assert settings["CACHES"]["default"]["LOCATION"] == "redis://cache:6379/1"
+    assert settings["CELERY_BROKER_URL"] == "redis://cache:6379/1"
+    assert settings["CELERY_RESULT_BACKEND"] == "redis://cache:6379/1"
+    assert settings["CELERY_TASK_ALWAYS_EAGER"] is False
+
+
+def test_settings_schedule_the_kit_periodic_tasks():
+    schedule = load_example_settings({"DJANGO_DEBUG": "1"})["CELERY_BEAT_SCHEDULE"]
+
+    assert {entry["task"] for entry in schedule.values()} == {
+        "ecommerce_kit.orders.cancel_unpaid_orders",
+        "ecommerce_kit.cart.purge_stale_carts",
+    }
+
+
+def test_settings_send_hsts_and_secure_cookies_only_outside_debug():
+    production = load_example_settings(PRODUCTION)
+    debug = load_example_settings({"DJANGO_DEBUG": "1"})
+
+    assert production["SECURE_HSTS_SECONDS"] >= 31536000
+    assert production["SESSION_COOKIE_SECURE"] and production["CSRF_COOKIE_SECURE"]
+    assert production["SECURE_SSL_REDIRECT"] is False
+    assert "SECURE_HSTS_SECONDS" not in debug
+    assert not debug["SESSION_COOKIE_SECURE"]
+    assert (
+        load_example_settings({**PRODUCTION, "DJANGO_SECURE_SSL_REDIRECT": "1"})[
+            "SECURE_SSL_REDIRECT"
+        ]
+        is True
+    )
+
+
+def test_settings_configure_the_dummy_gateway_secret_from_the_environment():
+    settings = load_example_settings({**PRODUCTION, "DUMMY_GATEWAY_WEBHOOK_SECRET": "s3cret"})
+
+    assert settings["ECOMMERCE_KIT"]["PAYMENT_GATEWAYS"]["dummy"]["webhook_secret"] == "s3cret"
+
+
+def test_settings_rotate_and_blacklist_refresh_tokens():
+    jwt = load_example_settings({"DJANGO_DEBUG": "1"})["SIMPLE_JWT"]
+
+    assert jwt["ROTATE_REFRESH_TOKENS"] is True
+    assert jwt["BLACKLIST_AFTER_ROTATION"] is True
