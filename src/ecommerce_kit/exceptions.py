@@ -166,6 +166,13 @@ class IdempotencyKeyInvalidError(OrderError):
     default_message = _("The Idempotency-Key header must be 1 to 255 printable characters.")
 
 
+class IdempotencyKeyInProgressError(OrderError):
+    code = "idempotency_key_in_progress"
+    status_code = 409
+    default_message = _("A request with this Idempotency-Key is still being processed; retry "
+                        "later.")
+
+
 # --- Payments --------------------------------------------------------------------------------
 
 

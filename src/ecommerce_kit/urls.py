@@ -11,4 +11,5 @@ app_name = "ecommerce_kit"
 urlpatterns = [
     path("health/", HealthView.as_view(), name="health"),
     # path("", include("ecommerce_kit.catalog.urls")),
+    path("", include("ecommerce_kit.orders.urls")),
 ]

@@ -7,7 +7,10 @@ which only guard and change state. Locking, stock, payments, logging and hooks l
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +19,40 @@ from djmoney.models.fields import MoneyField
 
 from ecommerce_kit.catalog.models import Product, Store
 from ecommerce_kit.orders.states import FulfilmentStatus, OrderStatus
+
+#: Order statuses in which the buyer may still cancel; staff may also cancel ``processing`` orders.
+BUYER_CANCELLABLE = (OrderStatus.PENDING, OrderStatus.CONFIRMED)
+#: Order statuses in which a store may work on its fulfilment.
+FULFILLABLE_ORDER_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.PROCESSING, OrderStatus.SHIPPED)
+
+
+def _is_staff(user: Any) -> bool:
+    return bool(getattr(user, "is_active", False) and getattr(user, "is_staff", False))
+
+
+def can_cancel_order(order: Order, user: Any) -> bool:
+    """Whether ``user`` may cancel ``order`` in its current status.
+
+    Staff may cancel up to ``processing``; the buyer while the order is ``pending`` or
+    ``confirmed``. The state machine itself decides which statuses can be cancelled at all.
+    """
+    if _is_staff(user):
+        return True
+    return bool(user is not None and getattr(user, "pk", None) is not None
+                and order.buyer_id == user.pk and order.status in BUYER_CANCELLABLE)
+
+
+def can_fulfil(fulfilment: Fulfilment, user: Any) -> bool:
+    """Whether ``user`` may move ``fulfilment`` on: staff, or the owner of its store."""
+    if _is_staff(user):
+        return True
+    return bool(user is not None and getattr(user, "pk", None) is not None
+                and fulfilment.store.owner_id == user.pk)
+
+
+def order_is_fulfillable(fulfilment: Fulfilment) -> bool:
+    """Whether the fulfilment's order has been paid and is not cancelled."""
+    return fulfilment.order.status in FULFILLABLE_ORDER_STATUSES
 
 
 def _money_field(verbose_name: str, currency_field: str) -> MoneyField:
@@ -80,7 +117,7 @@ class Order(FSMModelMixin, models.Model):
 
     @transition(field=status,
                 source=[OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.PROCESSING],
-                target=OrderStatus.CANCELLED)
+                target=OrderStatus.CANCELLED, permission=can_cancel_order)
     def cancel(self) -> None:
         """Cancel the order (stock is restored by the service, exactly once)."""
 
@@ -110,15 +147,18 @@ class Fulfilment(FSMModelMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.order_id}/{self.store_id}"
 
-    @transition(field=status, source=FulfilmentStatus.PENDING, target=FulfilmentStatus.PROCESSING)
+    @transition(field=status, source=FulfilmentStatus.PENDING, target=FulfilmentStatus.PROCESSING,
+                conditions=[order_is_fulfillable], permission=can_fulfil)
     def process(self) -> None:
         """The store started preparing its part."""
 
-    @transition(field=status, source=FulfilmentStatus.PROCESSING, target=FulfilmentStatus.SHIPPED)
+    @transition(field=status, source=FulfilmentStatus.PROCESSING, target=FulfilmentStatus.SHIPPED,
+                conditions=[order_is_fulfillable], permission=can_fulfil)
     def ship(self) -> None:
         """The store handed its part to the carrier."""
 
-    @transition(field=status, source=FulfilmentStatus.SHIPPED, target=FulfilmentStatus.DELIVERED)
+    @transition(field=status, source=FulfilmentStatus.SHIPPED, target=FulfilmentStatus.DELIVERED,
+                conditions=[order_is_fulfillable], permission=can_fulfil)
     def deliver(self) -> None:
         """The buyer received this part."""
 
@@ -189,3 +229,40 @@ class TransitionLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} {self.subject_id}: {self.source} → {self.target}"
+
+
+class IdempotencyKey(models.Model):
+    """A claimed ``Idempotency-Key``: the request it was first used with and the stored answer.
+
+    The row is created (and committed) before the request does anything, so that a racing request
+    with the same key finds it and waits for the answer instead of doing the work again.
+    ``status_code`` stays empty while the first request is still running.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"),
+                             on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(_("key"), max_length=255)
+    fingerprint = models.CharField(
+        _("request fingerprint"), max_length=64,
+        help_text=_("SHA-256 of the endpoint and the request body."),
+    )
+    status_code = models.PositiveSmallIntegerField(_("status code"), null=True, blank=True)
+    response_body = models.JSONField(_("response body"), null=True, blank=True,
+                                     encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="ek_idempotency_one_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    @property
+    def is_complete(self) -> bool:
+        return self.status_code is not None
