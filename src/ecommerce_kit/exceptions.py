@@ -192,6 +192,12 @@ class GatewayError(PaymentError):
     default_message = _("The payment provider could not be reached; please try again.")
 
 
+class GatewayUnavailableError(GatewayError):
+    """The circuit breaker of a gateway is open: calls are refused without reaching the provider."""
+
+    default_message = _("The payment provider is temporarily unavailable; please try again later.")
+
+
 class UnknownPaymentMethodError(PaymentError):
     code = "unknown_payment_method"
     status_code = 400
