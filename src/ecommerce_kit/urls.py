@@ -12,4 +12,5 @@ urlpatterns = [
     path("health/", HealthView.as_view(), name="health"),
     # path("", include("ecommerce_kit.catalog.urls")),
     path("", include("ecommerce_kit.orders.urls")),
+    path("", include("ecommerce_kit.payments.urls")),
 ]
