@@ -62,11 +62,17 @@ def make_order(
     buyer = buyer or UserFactory()
     lines = list(lines)
     currency = str(lines[0][0].price.currency)
-    subtotal = sum((product.price * quantity for product, quantity in lines),
-                   Money(Decimal(0), currency))
+    subtotal = sum(
+        (product.price * quantity for product, quantity in lines), Money(Decimal(0), currency)
+    )
     order = Order.objects.create(
-        number=new_order_number(), buyer=buyer, currency=currency, subtotal=subtotal,
-        shipping=Money(0, currency), tax=Money(0, currency), total=subtotal,
+        number=new_order_number(),
+        buyer=buyer,
+        currency=currency,
+        subtotal=subtotal,
+        shipping=Money(0, currency),
+        tax=Money(0, currency),
+        total=subtotal,
         shipping_address=dict(ADDRESS),
     )
     fulfilments: dict[int, Fulfilment] = {}
@@ -76,8 +82,13 @@ def make_order(
             fulfilment = Fulfilment.objects.create(order=order, store_id=product.store_id)
             fulfilments[product.store_id] = fulfilment
         OrderItem.objects.create(
-            order=order, product=product, store_id=product.store_id, fulfilment=fulfilment,
-            product_name=product.name, unit_price=product.price, quantity=quantity,
+            order=order,
+            product=product,
+            store_id=product.store_id,
+            fulfilment=fulfilment,
+            product_name=product.name,
+            unit_price=product.price,
+            quantity=quantity,
             line_total=product.price * quantity,
         )
         if reserve:

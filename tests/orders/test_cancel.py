@@ -29,13 +29,17 @@ def _url(order: Order) -> str:
 
 @pytest.mark.parametrize("role", ["buyer", "staff", "seller", "stranger"])
 @pytest.mark.parametrize("status", [s.value for s in OrderStatus])
-def test_cancel_allowed_and_refused_per_role(client_for: Any, staff: Any, role: str,
-                                             status: str,
-                                             django_capture_on_commit_callbacks: Any) -> None:
+def test_cancel_allowed_and_refused_per_role(
+    client_for: Any, staff: Any, role: str, status: str, django_capture_on_commit_callbacks: Any
+) -> None:
     product = ProductFactory(stock_quantity=10)
     order = make_order(lines=[(product, 4)], status=status, reserve=status != "cancelled")
-    user = {"buyer": order.buyer, "staff": staff, "seller": product.store.owner,
-            "stranger": UserFactory()}[role]
+    user = {
+        "buyer": order.buyer,
+        "staff": staff,
+        "seller": product.store.owner,
+        "stranger": UserFactory(),
+    }[role]
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(user).post(_url(order))
@@ -50,18 +54,24 @@ def test_cancel_allowed_and_refused_per_role(client_for: Any, staff: Any, role: 
         return
     expected = {"seller": 403, "stranger": 404}.get(role, 409)
     assert response.status_code == expected
-    assert response.data["code"] == {403: "permission_denied", 404: "not_found",
-                                     409: "transition_not_allowed"}[expected]
+    assert (
+        response.data["code"]
+        == {403: "permission_denied", 404: "not_found", 409: "transition_not_allowed"}[expected]
+    )
     assert order.status == status
     assert product.stock_quantity == (10 if status == "cancelled" else 6)
 
 
 def test_cancel_restores_stock_once_and_cancels_open_fulfilments(
-        client_for: Any, staff: Any, django_capture_on_commit_callbacks: Any) -> None:
+    client_for: Any, staff: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     first = ProductFactory(stock_quantity=5)
     second = ProductFactory(stock_quantity=5)
-    order = make_order(lines=[(first, 2), (second, 5)], status=OrderStatus.PROCESSING,
-                       fulfilment_status=FulfilmentStatus.PENDING)
+    order = make_order(
+        lines=[(first, 2), (second, 5)],
+        status=OrderStatus.PROCESSING,
+        fulfilment_status=FulfilmentStatus.PENDING,
+    )
     order.fulfilments.filter(store=first.store).update(status=FulfilmentStatus.PROCESSING)
     client = client_for(staff)
 
@@ -77,8 +87,10 @@ def test_cancel_restores_stock_once_and_cancels_open_fulfilments(
     assert [f["status"] for f in response.data["fulfilments"]] == ["cancelled", "cancelled"]
     log = TransitionLog.objects.filter(order=order).order_by("id")
     assert [(e.subject, e.source, e.target) for e in log] == [
-        ("fulfilment", "processing", "cancelled"), ("fulfilment", "pending", "cancelled"),
-        ("order", "processing", "cancelled")]
+        ("fulfilment", "processing", "cancelled"),
+        ("fulfilment", "pending", "cancelled"),
+        ("order", "processing", "cancelled"),
+    ]
     assert all(e.actor_id == staff.pk and e.note == "customer called" for e in log)
 
 
@@ -98,8 +110,9 @@ def test_cancel_rejects_too_long_reason(client_for: Any) -> None:
     assert response.data["code"] == "invalid"
 
 
-def test_cancel_of_paid_order_refunds_after_commit(client_for: Any,
-                                                   django_capture_on_commit_callbacks: Any) -> None:
+def test_cancel_of_paid_order_refunds_after_commit(
+    client_for: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     order = make_order(lines=[(ProductFactory(), 1)], status=OrderStatus.CONFIRMED)
     captured = make_payment(order=order, reference="dummy_cap_1")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -114,19 +127,20 @@ def test_cancel_of_paid_order_refunds_after_commit(client_for: Any,
     assert captured.refunded == captured.captured
 
 
-def test_cancel_hooks_run_after_commit(client_for: Any, isolated_plugins: Any,
-                                       django_capture_on_commit_callbacks: Any) -> None:
+def test_cancel_hooks_run_after_commit(
+    client_for: Any, isolated_plugins: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     seen: list[tuple[str, str, str, Any]] = []
 
     class Observer:
         @hookimpl
-        def order_status_changed(self, order: Any, source: str, target: str,
-                                 actor: Any) -> None:
+        def order_status_changed(self, order: Any, source: str, target: str, actor: Any) -> None:
             seen.append(("order", source, target, actor))
 
         @hookimpl
-        def fulfilment_status_changed(self, fulfilment: Any, source: str, target: str,
-                                      actor: Any) -> None:
+        def fulfilment_status_changed(
+            self, fulfilment: Any, source: str, target: str, actor: Any
+        ) -> None:
             seen.append(("fulfilment", source, target, actor))
 
     isolated_plugins.register(Observer(), name="observer")
@@ -136,8 +150,10 @@ def test_cancel_hooks_run_after_commit(client_for: Any, isolated_plugins: Any,
     assert seen == []
     for callback in callbacks:
         callback()
-    assert seen == [("fulfilment", "pending", "cancelled", order.buyer),
-                    ("order", "pending", "cancelled", order.buyer)]
+    assert seen == [
+        ("fulfilment", "pending", "cancelled", order.buyer),
+        ("order", "pending", "cancelled", order.buyer),
+    ]
 
 
 def test_mark_order_paid_confirms_once_and_ignores_cancelled() -> None:

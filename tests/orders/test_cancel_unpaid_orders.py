@@ -21,20 +21,22 @@ pytestmark = pytest.mark.django_db
 
 
 def _age(order: Order, minutes: int) -> None:
-    Order.objects.filter(pk=order.pk).update(
-        created_at=timezone.now() - timedelta(minutes=minutes))
+    Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(minutes=minutes))
 
 
 @pytest.fixture
 def no_payment_release(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     released: list[int] = []
-    monkeypatch.setattr("ecommerce_kit.payments.services.release_order_payments",
-                        lambda *, order, actor: released.append(order.pk))
+    monkeypatch.setattr(
+        "ecommerce_kit.payments.services.release_order_payments",
+        lambda *, order, actor: released.append(order.pk),
+    )
     return released
 
 
 def test_cancel_unpaid_orders_cancels_only_old_pending_orders(
-        no_payment_release: list[int], django_capture_on_commit_callbacks: Any) -> None:
+    no_payment_release: list[int], django_capture_on_commit_callbacks: Any
+) -> None:
     product = ProductFactory(stock_quantity=10)
     old = make_order(lines=[(product, 3)])
     fresh = make_order(lines=[(product, 2)])
@@ -45,7 +47,8 @@ def test_cancel_unpaid_orders_cancels_only_old_pending_orders(
     with django_capture_on_commit_callbacks(execute=True):
         assert cancel_unpaid_orders() == 1
 
-    old.refresh_from_db(), fresh.refresh_from_db(), paid.refresh_from_db(), product.refresh_from_db()
+    for instance in (old, fresh, paid, product):
+        instance.refresh_from_db()
     assert old.status == OrderStatus.CANCELLED
     assert fresh.status == OrderStatus.PENDING
     assert paid.status == OrderStatus.CONFIRMED
@@ -60,8 +63,9 @@ def test_cancel_unpaid_orders_cancels_only_old_pending_orders(
     assert product.stock_quantity == 7
 
 
-def test_cancel_unpaid_orders_honours_payment_timeout_setting(settings: Any,
-                                                              no_payment_release: Any) -> None:
+def test_cancel_unpaid_orders_honours_payment_timeout_setting(
+    settings: Any, no_payment_release: Any
+) -> None:
     settings.ECOMMERCE_KIT = {**settings.ECOMMERCE_KIT, "PAYMENT_TIMEOUT": 300}
     order = make_order(lines=[(ProductFactory(), 1)])
     _age(order, 6)

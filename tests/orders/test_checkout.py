@@ -46,14 +46,18 @@ def test_checkout_places_paid_order_and_empties_cart(client_for: Any, user: Any)
     assert order_data["tax"] == _money("0.00")
     assert order_data["total"] == _money("2798.50")
     assert order_data["shipping_address"]["country"] == "AO"
-    assert [(i["product"], i["quantity"], i["unit_price"], i["line_total"], i["store"])
-            for i in order_data["items"]] == [
+    assert [
+        (i["product"], i["quantity"], i["unit_price"], i["line_total"], i["store"])
+        for i in order_data["items"]
+    ] == [
         (first.pk, 2, _money("1250.00"), _money("2500.00"), first.store_id),
         (second.pk, 3, _money("99.50"), _money("298.50"), second.store_id),
     ]
     assert len(order_data["fulfilments"]) == 2
-    assert {f["store"]["id"] for f in order_data["fulfilments"]} == {first.store_id,
-                                                                     second.store_id}
+    assert {f["store"]["id"] for f in order_data["fulfilments"]} == {
+        first.store_id,
+        second.store_id,
+    }
     assert all(f["status"] == "pending" for f in order_data["fulfilments"])
     assert order_data["available_transitions"] == ["cancel"]
     assert payment_data["status"] == "captured"
@@ -66,9 +70,13 @@ def test_checkout_places_paid_order_and_empties_cart(client_for: Any, user: Any)
     cart.refresh_from_db()
     assert cart.currency == ""
     order = Order.objects.get(number=order_data["number"])
-    assert list(TransitionLog.objects.filter(order=order, subject="order")
-                .values_list("transition", "source", "target", "actor")) == [
-        ("place", "", "pending", user.pk), ("confirm", "pending", "confirmed", None),
+    assert list(
+        TransitionLog.objects.filter(order=order, subject="order").values_list(
+            "transition", "source", "target", "actor"
+        )
+    ) == [
+        ("place", "", "pending", user.pk),
+        ("confirm", "pending", "confirmed", None),
     ]
 
 
@@ -85,17 +93,22 @@ def test_checkout_order_keeps_price_snapshot(client_for: Any, user: Any) -> None
 
 def test_checkout_ignores_prices_sent_by_the_client(client_for: Any, user: Any) -> None:
     make_cart(user, [(ProductFactory(price=Money("1000.00", "AOA")), 1)])
-    body = checkout_body(total=_money("1.00"), subtotal=_money("1.00"),
-                         items=[{"unit_price": _money("1.00")}])
+    body = checkout_body(
+        total=_money("1.00"), subtotal=_money("1.00"), items=[{"unit_price": _money("1.00")}]
+    )
     response = client_for(user).post(URL, body, format="json")
     assert response.status_code == 201
     assert response.data["order"]["total"] == _money("1000.00")
 
 
-def test_checkout_uses_default_shipping_and_tax_settings(client_for: Any, user: Any,
-                                                         settings: Any) -> None:
-    settings.ECOMMERCE_KIT = {**settings.ECOMMERCE_KIT, "DEFAULT_SHIPPING_COST": "500.00",
-                              "DEFAULT_TAX_RATE": "0.14"}
+def test_checkout_uses_default_shipping_and_tax_settings(
+    client_for: Any, user: Any, settings: Any
+) -> None:
+    settings.ECOMMERCE_KIT = {
+        **settings.ECOMMERCE_KIT,
+        "DEFAULT_SHIPPING_COST": "500.00",
+        "DEFAULT_TAX_RATE": "0.14",
+    }
     make_cart(user, [(ProductFactory(price=Money("333.33", "AOA")), 3)])
     order = client_for(user).post(URL, checkout_body(), format="json").data["order"]
     assert order["subtotal"] == _money("999.99")
@@ -104,8 +117,9 @@ def test_checkout_uses_default_shipping_and_tax_settings(client_for: Any, user: 
     assert order["total"] == _money("1639.99")
 
 
-def test_checkout_uses_shipping_and_tax_hooks_first_answer(client_for: Any, user: Any,
-                                                           isolated_plugins: Any) -> None:
+def test_checkout_uses_shipping_and_tax_hooks_first_answer(
+    client_for: Any, user: Any, isolated_plugins: Any
+) -> None:
     calls: list[dict[str, Any]] = []
 
     class Pricing:
@@ -123,21 +137,26 @@ def test_checkout_uses_shipping_and_tax_hooks_first_answer(client_for: Any, user
     order = client_for(user).post(URL, checkout_body(), format="json").data["order"]
     assert calls == [{"country": "AO", "subtotal": Money("2000.00", "AOA")}]
     assert (order["shipping"], order["tax"], order["total"]) == (
-        _money("750.00"), _money("275.00"), _money("3025.00"))
+        _money("750.00"),
+        _money("275.00"),
+        _money("3025.00"),
+    )
 
 
 def test_checkout_with_matching_expected_total_succeeds(client_for: Any, user: Any) -> None:
     make_cart(user, [(ProductFactory(price=Money("1000.00", "AOA")), 2)])
-    response = client_for(user).post(URL, checkout_body(expected_total=_money("2000")),
-                                     format="json")
+    response = client_for(user).post(
+        URL, checkout_body(expected_total=_money("2000")), format="json"
+    )
     assert response.status_code == 201
 
 
 def test_checkout_price_changed_reserves_nothing(client_for: Any, user: Any) -> None:
     product = ProductFactory(price=Money("1000.00", "AOA"), stock_quantity=4)
     make_cart(user, [(product, 2)])
-    response = client_for(user).post(URL, checkout_body(expected_total=_money("1800.00")),
-                                     format="json")
+    response = client_for(user).post(
+        URL, checkout_body(expected_total=_money("1800.00")), format="json"
+    )
     assert response.status_code == 409
     assert response.data["code"] == "price_changed"
     assert response.data["subtotal"] == _money("2000.00")
@@ -149,11 +168,13 @@ def test_checkout_price_changed_reserves_nothing(client_for: Any, user: Any) -> 
     assert CartItem.objects.filter(cart__user=user).count() == 1
 
 
-def test_checkout_expected_total_in_other_currency_is_price_changed(client_for: Any,
-                                                                    user: Any) -> None:
+def test_checkout_expected_total_in_other_currency_is_price_changed(
+    client_for: Any, user: Any
+) -> None:
     make_cart(user, [(ProductFactory(price=Money("1000.00", "AOA")), 1)])
-    response = client_for(user).post(URL, checkout_body(expected_total=_money("1000.00", "USD")),
-                                     format="json")
+    response = client_for(user).post(
+        URL, checkout_body(expected_total=_money("1000.00", "USD")), format="json"
+    )
     assert response.status_code == 409
     assert response.data["code"] == "price_changed"
 
@@ -190,8 +211,9 @@ def test_checkout_unknown_payment_method(client_for: Any, user: Any, method: str
     assert not Order.objects.exists()
 
 
-def test_checkout_unconfigured_gateway_is_unknown_payment_method(client_for: Any, user: Any,
-                                                                 settings: Any) -> None:
+def test_checkout_unconfigured_gateway_is_unknown_payment_method(
+    client_for: Any, user: Any, settings: Any
+) -> None:
     settings.ECOMMERCE_KIT = {**settings.ECOMMERCE_KIT, "PAYMENT_GATEWAYS": {}}
     make_cart(user, [(ProductFactory(), 1)])
     response = client_for(user).post(URL, checkout_body(), format="json")
@@ -209,19 +231,24 @@ def test_checkout_lists_every_short_line_and_reserves_nothing(client_for: Any, u
 
     assert response.status_code == 409
     assert response.data["code"] == "insufficient_stock"
-    assert sorted(response.data["lines"], key=lambda line: line["product"]) == sorted([
-        {"product": short1.pk, "requested": 3, "available": 1},
-        {"product": short2.pk, "requested": 1, "available": 0},
-    ], key=lambda line: line["product"])
+    assert sorted(response.data["lines"], key=lambda line: line["product"]) == sorted(
+        [
+            {"product": short1.pk, "requested": 3, "available": 1},
+            {"product": short2.pk, "requested": 1, "available": 0},
+        ],
+        key=lambda line: line["product"],
+    )
     assert (_stock(enough), _stock(short1), _stock(short2)) == (5, 1, 0)
     assert not Order.objects.exists()
     assert CartItem.objects.filter(cart__user=user).count() == 3
 
 
-@pytest.mark.parametrize("how", ["inactive", "store_unapproved", "store_inactive",
-                                 "group_inactive", "became_group"])
-def test_checkout_with_unavailable_product_is_product_unavailable(client_for: Any, user: Any,
-                                                                  how: str) -> None:
+@pytest.mark.parametrize(
+    "how", ["inactive", "store_unapproved", "store_inactive", "group_inactive", "became_group"]
+)
+def test_checkout_with_unavailable_product_is_product_unavailable(
+    client_for: Any, user: Any, how: str
+) -> None:
     ok = ProductFactory(stock_quantity=5)
     gone = ProductFactory(stock_quantity=5)
     if how == "inactive":
@@ -264,13 +291,15 @@ def test_checkout_with_mixed_currencies_is_currency_mismatch(client_for: Any, us
     assert _stock(aoa) == 10 and _stock(usd) == 10
 
 
-def test_checkout_declined_cancels_order_restores_stock_keeps_cart(client_for: Any,
-                                                                   user: Any) -> None:
+def test_checkout_declined_cancels_order_restores_stock_keeps_cart(
+    client_for: Any, user: Any
+) -> None:
     product = ProductFactory(stock_quantity=4)
     make_cart(user, [(product, 3)])
 
     response = client_for(user).post(
-        URL, checkout_body(payment_data={"token": "tok_decline"}), format="json")
+        URL, checkout_body(payment_data={"token": "tok_decline"}), format="json"
+    )
 
     assert response.status_code == 402
     assert response.data["code"] == "payment_declined"
@@ -283,14 +312,14 @@ def test_checkout_declined_cancels_order_restores_stock_keeps_cart(client_for: A
     assert CartItem.objects.filter(cart__user=user).count() == 1
 
 
-def test_checkout_gateway_error_keeps_order_pending_then_pay_retries(client_for: Any,
-                                                                     user: Any) -> None:
+def test_checkout_gateway_error_keeps_order_pending_then_pay_retries(
+    client_for: Any, user: Any
+) -> None:
     product = ProductFactory(stock_quantity=4)
     make_cart(user, [(product, 3)])
     client = client_for(user)
 
-    response = client.post(URL, checkout_body(payment_data={"token": "tok_error"}),
-                           format="json")
+    response = client.post(URL, checkout_body(payment_data={"token": "tok_error"}), format="json")
 
     assert response.status_code == 502
     assert response.data["code"] == "gateway_error"
@@ -303,9 +332,11 @@ def test_checkout_gateway_error_keeps_order_pending_then_pay_retries(client_for:
     assert detail["available_transitions"] == ["cancel", "pay"]
     assert detail["payments"][0]["status"] == "failed"
 
-    retry = client.post(f"/api/v1/orders/{number}/pay/",
-                        {"payment_method": "dummy", "payment_data": {"token": "tok_success"}},
-                        format="json")
+    retry = client.post(
+        f"/api/v1/orders/{number}/pay/",
+        {"payment_method": "dummy", "payment_data": {"token": "tok_success"}},
+        format="json",
+    )
     assert retry.status_code == 201, retry.data
     assert retry.data["order"]["status"] == "confirmed"
     assert retry.data["payment"]["status"] == "captured"
@@ -313,11 +344,13 @@ def test_checkout_gateway_error_keeps_order_pending_then_pay_retries(client_for:
     assert _stock(product) == 1
 
 
-def test_checkout_pending_payment_leaves_order_pending_and_empties_cart(client_for: Any,
-                                                                        user: Any) -> None:
+def test_checkout_pending_payment_leaves_order_pending_and_empties_cart(
+    client_for: Any, user: Any
+) -> None:
     make_cart(user, [(ProductFactory(), 1)])
     response = client_for(user).post(
-        URL, checkout_body(payment_data={"token": "tok_pending"}), format="json")
+        URL, checkout_body(payment_data={"token": "tok_pending"}), format="json"
+    )
     assert response.status_code == 201
     assert response.data["order"]["status"] == "pending"
     assert response.data["payment"]["status"] == "pending"
@@ -328,8 +361,10 @@ def test_checkout_pending_payment_leaves_order_pending_and_empties_cart(client_f
     ("change", "field"),
     [
         ({"shipping_address": {"line1": "x", "city": "y", "country": "AO"}}, "shipping_address"),
-        ({"shipping_address": {"full_name": "A", "line1": "x", "city": "y", "country": "XX"}},
-         "shipping_address"),
+        (
+            {"shipping_address": {"full_name": "A", "line1": "x", "city": "y", "country": "XX"}},
+            "shipping_address",
+        ),
         ({"shipping_address": "Luanda"}, "shipping_address"),
         ({"payment_data": "tok_success"}, "payment_data"),
         ({"expected_total": 1000}, "expected_total"),
@@ -337,9 +372,9 @@ def test_checkout_pending_payment_leaves_order_pending_and_empties_cart(client_f
         ({"expected_total": {"amount": "-1.00", "currency": "AOA"}}, "expected_total"),
     ],
 )
-def test_checkout_invalid_body_is_400_and_changes_nothing(client_for: Any, user: Any,
-                                                          change: dict[str, Any],
-                                                          field: str) -> None:
+def test_checkout_invalid_body_is_400_and_changes_nothing(
+    client_for: Any, user: Any, change: dict[str, Any], field: str
+) -> None:
     product = ProductFactory(stock_quantity=3)
     make_cart(user, [(product, 1)])
     response = client_for(user).post(URL, checkout_body(**change), format="json")
@@ -352,11 +387,14 @@ def test_checkout_invalid_body_is_400_and_changes_nothing(client_for: Any, user:
 def test_checkout_country_is_normalised_to_upper_case(client_for: Any, user: Any) -> None:
     make_cart(user, [(ProductFactory(), 1)])
     address = {"full_name": "A", "line1": "x", "city": "y", "country": "pt", "junk": "dropped"}
-    response = client_for(user).post(URL, checkout_body(shipping_address=address),
-                                     format="json")
+    response = client_for(user).post(URL, checkout_body(shipping_address=address), format="json")
     assert response.status_code == 201
     assert response.data["order"]["shipping_address"] == {
-        "full_name": "A", "line1": "x", "city": "y", "country": "PT"}
+        "full_name": "A",
+        "line1": "x",
+        "city": "y",
+        "country": "PT",
+    }
 
 
 def test_checkout_requires_authentication(client_for: Any) -> None:
@@ -366,11 +404,28 @@ def test_checkout_requires_authentication(client_for: Any) -> None:
 
 
 def test_checkout_throttled_over_the_rate(client_for: Any, user: Any, settings: Any) -> None:
-    settings.ECOMMERCE_KIT = {**settings.ECOMMERCE_KIT,
-                              "THROTTLE_RATES": {"ecommerce_kit.checkout": "1/min"}}
+    settings.ECOMMERCE_KIT = {
+        **settings.ECOMMERCE_KIT,
+        "THROTTLE_RATES": {"ecommerce_kit.checkout": "1/min"},
+    }
     client = client_for(user)
     assert client.post(URL, checkout_body(), format="json").status_code == 400  # cart_empty
     response = client.post(URL, checkout_body(), format="json")
     assert response.status_code == 429
     assert response.data["code"] == "throttled"
     assert "Retry-After" in response
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/checkout/",
+        "/api/v1/orders/EK-AAAA-BBBB/pay/",
+        "/api/v1/orders/EK-AAAA-BBBB/cancel/",
+        "/api/v1/fulfilments/1/ship/",
+    ],
+)
+def test_order_endpoints_stay_out_of_atomic_requests(path: str) -> None:
+    from django.urls import resolve
+
+    assert "default" in getattr(resolve(path).func, "_non_atomic_requests", set())

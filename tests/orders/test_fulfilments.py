@@ -45,8 +45,9 @@ def test_order_status_for_follows_fulfilments(statuses: list[str], expected: str
     assert order_status_for(statuses) == expected
 
 
-def test_fulfilment_lifecycle_by_store_owner_moves_order_along(client_for: Any,
-                                                                two_store_order: Any) -> None:
+def test_fulfilment_lifecycle_by_store_owner_moves_order_along(
+    client_for: Any, two_store_order: Any
+) -> None:
     first, second = _fulfilment(two_store_order, 0), _fulfilment(two_store_order, 1)
     owner1, owner2 = client_for(first.store.owner), client_for(second.store.owner)
 
@@ -75,24 +76,36 @@ def test_fulfilment_lifecycle_by_store_owner_moves_order_along(client_for: Any,
     two_store_order.refresh_from_db()
     assert two_store_order.status == OrderStatus.DELIVERED
 
-    order_log = list(TransitionLog.objects.filter(order=two_store_order, subject="order")
-                     .values_list("source", "target"))
-    assert order_log == [("confirmed", "processing"), ("processing", "shipped"),
-                         ("shipped", "delivered")]
+    order_log = list(
+        TransitionLog.objects.filter(order=two_store_order, subject="order").values_list(
+            "source", "target"
+        )
+    )
+    assert order_log == [
+        ("confirmed", "processing"),
+        ("processing", "shipped"),
+        ("shipped", "delivered"),
+    ]
     assert TransitionLog.objects.filter(order=two_store_order, subject="fulfilment").count() == 6
-    assert TransitionLog.objects.filter(subject_id=first.pk, subject="fulfilment",
-                                        actor=first.store.owner).count() == 3
+    assert (
+        TransitionLog.objects.filter(
+            subject_id=first.pk, subject="fulfilment", actor=first.store.owner
+        ).count()
+        == 3
+    )
 
 
-def test_fulfilment_transition_by_staff_is_allowed(client_for: Any, staff: Any,
-                                                   two_store_order: Any) -> None:
+def test_fulfilment_transition_by_staff_is_allowed(
+    client_for: Any, staff: Any, two_store_order: Any
+) -> None:
     fulfilment = _fulfilment(two_store_order, 0)
     assert client_for(staff).post(_url(fulfilment, "process")).status_code == 200
 
 
 @pytest.mark.parametrize("who", ["other_seller", "buyer", "stranger"])
-def test_fulfilment_transition_by_others_is_not_found(client_for: Any, two_store_order: Any,
-                                                      who: str) -> None:
+def test_fulfilment_transition_by_others_is_not_found(
+    client_for: Any, two_store_order: Any, who: str
+) -> None:
     fulfilment = _fulfilment(two_store_order, 0)
     user = {
         "other_seller": lambda: _fulfilment(two_store_order, 1).store.owner,
@@ -106,8 +119,7 @@ def test_fulfilment_transition_by_others_is_not_found(client_for: Any, two_store
     assert fulfilment.status == FulfilmentStatus.PENDING
 
 
-def test_fulfilment_transition_anonymous_is_refused(client_for: Any,
-                                                    two_store_order: Any) -> None:
+def test_fulfilment_transition_anonymous_is_refused(client_for: Any, two_store_order: Any) -> None:
     response = client_for(None).post(_url(_fulfilment(two_store_order, 0), "process"))
     assert response.status_code in (401, 403)
 
@@ -124,10 +136,14 @@ def test_fulfilment_transition_anonymous_is_refused(client_for: Any,
         ("delivered", "deliver"),
     ],
 )
-def test_fulfilment_transition_out_of_order_is_conflict(client_for: Any, fulfilment_status: str,
-                                                        action: str) -> None:
-    order = make_order(lines=[(ProductFactory(), 1)], status=OrderStatus.PROCESSING,
-                       fulfilment_status=fulfilment_status)
+def test_fulfilment_transition_out_of_order_is_conflict(
+    client_for: Any, fulfilment_status: str, action: str
+) -> None:
+    order = make_order(
+        lines=[(ProductFactory(), 1)],
+        status=OrderStatus.PROCESSING,
+        fulfilment_status=fulfilment_status,
+    )
     fulfilment = _fulfilment(order, 0)
     response = client_for(fulfilment.store.owner).post(_url(fulfilment, action))
     assert response.status_code == 409
@@ -137,8 +153,9 @@ def test_fulfilment_transition_out_of_order_is_conflict(client_for: Any, fulfilm
 
 
 @pytest.mark.parametrize("order_status", [OrderStatus.PENDING, OrderStatus.CANCELLED])
-def test_fulfilment_of_unpaid_or_cancelled_order_cannot_start(client_for: Any,
-                                                             order_status: str) -> None:
+def test_fulfilment_of_unpaid_or_cancelled_order_cannot_start(
+    client_for: Any, order_status: str
+) -> None:
     order = make_order(lines=[(ProductFactory(), 1)], status=order_status)
     fulfilment = _fulfilment(order, 0)
     response = client_for(fulfilment.store.owner).post(_url(fulfilment, "process"))
@@ -162,21 +179,22 @@ def test_fulfilment_transition_unknown_id_is_not_found(client_for: Any, staff: A
     assert client_for(staff).post("/api/v1/fulfilments/abc/process/").status_code == 404
 
 
-def test_fulfilment_hooks_run_after_commit(client_for: Any, isolated_plugins: Any,
-                                           django_capture_on_commit_callbacks: Any) -> None:
+def test_fulfilment_hooks_run_after_commit(
+    client_for: Any, isolated_plugins: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     seen: list[tuple[str, str, str]] = []
 
     class Observer:
         from ecommerce_kit import hookimpl
 
         @hookimpl
-        def fulfilment_status_changed(self, fulfilment: Any, source: str, target: str,
-                                      actor: Any) -> None:
+        def fulfilment_status_changed(
+            self, fulfilment: Any, source: str, target: str, actor: Any
+        ) -> None:
             seen.append(("fulfilment", source, target))
 
         @hookimpl
-        def order_status_changed(self, order: Any, source: str, target: str,
-                                 actor: Any) -> None:
+        def order_status_changed(self, order: Any, source: str, target: str, actor: Any) -> None:
             seen.append(("order", source, target))
 
     isolated_plugins.register(Observer(), name="observer")

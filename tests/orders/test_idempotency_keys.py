@@ -45,8 +45,7 @@ def test_claim_then_complete_then_replay(user: Any) -> None:
     assert isinstance(claim, IdempotencyKey)
     idempotency.complete_key(claim=claim, status_code=201, body={"order": {"number": "EK-1"}})
     replay = idempotency.claim_key(user=user, key="k1", fingerprint="f")
-    assert replay == idempotency.StoredResponse(status_code=201,
-                                                body={"order": {"number": "EK-1"}})
+    assert replay == idempotency.StoredResponse(status_code=201, body={"order": {"number": "EK-1"}})
 
 
 def test_claim_with_other_fingerprint_is_reused_error(user: Any) -> None:
@@ -57,15 +56,15 @@ def test_claim_with_other_fingerprint_is_reused_error(user: Any) -> None:
 
 def test_keys_are_per_user(user: Any, staff: Any) -> None:
     idempotency.claim_key(user=user, key="k1", fingerprint="f")
-    assert isinstance(idempotency.claim_key(user=staff, key="k1", fingerprint="g"),
-                      IdempotencyKey)
+    assert isinstance(idempotency.claim_key(user=staff, key="k1", fingerprint="g"), IdempotencyKey)
 
 
 def test_expired_key_is_claimed_afresh(user: Any, settings: Any) -> None:
     claim = idempotency.claim_key(user=user, key="k1", fingerprint="f")
     idempotency.complete_key(claim=claim, status_code=201, body={})
     IdempotencyKey.objects.filter(pk=claim.pk).update(
-        created_at=timezone.now() - timedelta(hours=25))
+        created_at=timezone.now() - timedelta(hours=25)
+    )
     again = idempotency.claim_key(user=user, key="k1", fingerprint="other")
     assert isinstance(again, IdempotencyKey)
     assert again.pk != claim.pk
@@ -75,12 +74,12 @@ def test_expired_key_is_claimed_afresh(user: Any, settings: Any) -> None:
 def test_released_key_can_be_claimed_again(user: Any) -> None:
     claim = idempotency.claim_key(user=user, key="k1", fingerprint="f")
     idempotency.release_key(claim=claim)
-    assert isinstance(idempotency.claim_key(user=user, key="k1", fingerprint="f"),
-                      IdempotencyKey)
+    assert isinstance(idempotency.claim_key(user=user, key="k1", fingerprint="f"), IdempotencyKey)
 
 
-def test_claim_in_progress_times_out_with_conflict(user: Any,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_claim_in_progress_times_out_with_conflict(
+    user: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     idempotency.claim_key(user=user, key="k1", fingerprint="f")
     monkeypatch.setattr(idempotency, "WAIT_TIMEOUT", 0.1)
     with pytest.raises(IdempotencyKeyInProgressError) as info:

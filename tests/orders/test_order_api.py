@@ -78,26 +78,55 @@ def test_order_detail_shape(client_for: Any, user: Any) -> None:
 
     data = client_for(user).get(_detail(order)).data
 
-    assert list(data) == ["number", "status", "currency", "items", "subtotal", "shipping", "tax",
-                          "total", "shipping_address", "fulfilments", "payments",
-                          "available_transitions", "created_at", "updated_at"]
+    assert list(data) == [
+        "number",
+        "status",
+        "currency",
+        "items",
+        "subtotal",
+        "shipping",
+        "tax",
+        "total",
+        "shipping_address",
+        "fulfilments",
+        "payments",
+        "available_transitions",
+        "created_at",
+        "updated_at",
+    ]
     items = {item["product"]: item for item in data["items"]}
-    assert set(items[first.pk]) == {"id", "product", "product_name", "unit_price", "quantity",
-                                    "line_total", "store"}
+    assert set(items[first.pk]) == {
+        "id",
+        "product",
+        "product_name",
+        "unit_price",
+        "quantity",
+        "line_total",
+        "store",
+    }
     assert items[first.pk]["quantity"] == 2
     fulfilments = {f["store"]["id"]: f for f in data["fulfilments"]}
     assert fulfilments[first.store_id]["items"] == [items[first.pk]["id"]]
     assert fulfilments[second.store_id]["store"] == {
-        "id": second.store_id, "slug": second.store.slug, "name": second.store.name}
-    assert set(fulfilments[first.store_id]) >= {"id", "store", "status", "tracking_number",
-                                                "items"}
+        "id": second.store_id,
+        "slug": second.store.slug,
+        "name": second.store.name,
+    }
+    assert set(fulfilments[first.store_id]) >= {"id", "store", "status", "tracking_number", "items"}
     assert [p["id"] for p in data["payments"]] == [payment.pk]
-    assert set(data["payments"][0]) == {"id", "gateway", "status", "amount", "captured",
-                                        "refunded", "next_action", "created_at"}
+    assert set(data["payments"][0]) == {
+        "id",
+        "gateway",
+        "status",
+        "amount",
+        "captured",
+        "refunded",
+        "next_action",
+        "created_at",
+    }
 
 
-def test_order_detail_visible_to_buyer_staff_and_sellers_in_it(client_for: Any,
-                                                               staff: Any) -> None:
+def test_order_detail_visible_to_buyer_staff_and_sellers_in_it(client_for: Any, staff: Any) -> None:
     product = ProductFactory()
     order = make_order(lines=[(product, 1)], status=OrderStatus.CONFIRMED)
     make_payment(order=order)
@@ -114,8 +143,11 @@ def test_order_detail_visible_to_buyer_staff_and_sellers_in_it(client_for: Any,
 @pytest.mark.parametrize("who", ["stranger", "other_seller", "anonymous"])
 def test_order_detail_hidden_from_others(client_for: Any, who: str) -> None:
     order = make_order(lines=[(ProductFactory(), 1)])
-    user = {"stranger": UserFactory, "other_seller": lambda: StoreFactory().owner,
-            "anonymous": lambda: None}[who]()
+    user = {
+        "stranger": UserFactory,
+        "other_seller": lambda: StoreFactory().owner,
+        "anonymous": lambda: None,
+    }[who]()
     response = client_for(user).get(_detail(order))
     assert response.status_code == (404 if user else 403)
 
@@ -137,12 +169,13 @@ def test_order_detail_unknown_number_is_404(client_for: Any, staff: Any) -> None
         (OrderStatus.CANCELLED, [], []),
     ],
 )
-def test_available_transitions_per_role_and_status(client_for: Any, staff: Any, status: str,
-                                                   buyer_actions: list[str],
-                                                   staff_actions: list[str]) -> None:
+def test_available_transitions_per_role_and_status(
+    client_for: Any, staff: Any, status: str, buyer_actions: list[str], staff_actions: list[str]
+) -> None:
     order = make_order(lines=[(ProductFactory(), 1)], status=status)
     if status not in (OrderStatus.PENDING, OrderStatus.CANCELLED):
         make_payment(order=order)
-    assert (client_for(order.buyer).get(_detail(order)).data["available_transitions"]
-            == buyer_actions)
+    assert (
+        client_for(order.buyer).get(_detail(order)).data["available_transitions"] == buyer_actions
+    )
     assert client_for(staff).get(_detail(order)).data["available_transitions"] == staff_actions

@@ -36,7 +36,12 @@ def test_order_number_collision_is_retried(monkeypatch: pytest.MonkeyPatch) -> N
     candidates = iter([taken, "EK-2222-3333"])
     monkeypatch.setattr(services, "new_order_number", lambda: next(candidates))
     order = services._create_order(
-        buyer=UserFactory(), currency="AOA", subtotal=0, shipping=0, tax=0, total=0,
+        buyer=UserFactory(),
+        currency="AOA",
+        subtotal=0,
+        shipping=0,
+        tax=0,
+        total=0,
         shipping_address={},
     )
     assert order.number == "EK-2222-3333"

@@ -33,8 +33,9 @@ def test_pay_pending_order_confirms_it(client_for: Any) -> None:
     assert response.data["payment"]["status"] == "captured"
 
 
-@pytest.mark.parametrize("status", [OrderStatus.CONFIRMED, OrderStatus.PROCESSING,
-                                    OrderStatus.CANCELLED])
+@pytest.mark.parametrize(
+    "status", [OrderStatus.CONFIRMED, OrderStatus.PROCESSING, OrderStatus.CANCELLED]
+)
 def test_pay_not_pending_order_is_conflict(client_for: Any, status: str) -> None:
     order = make_order(lines=[(ProductFactory(), 1)], status=status)
     response = client_for(order.buyer).post(_pay(order), PAY, format="json")
@@ -43,8 +44,7 @@ def test_pay_not_pending_order_is_conflict(client_for: Any, status: str) -> None
     assert not order.payments.exists()
 
 
-@pytest.mark.parametrize(("who", "expected"), [("staff", 403), ("seller", 403),
-                                               ("stranger", 404)])
+@pytest.mark.parametrize(("who", "expected"), [("staff", 403), ("seller", 403), ("stranger", 404)])
 def test_pay_by_others_is_refused(client_for: Any, staff: Any, who: str, expected: int) -> None:
     product = ProductFactory()
     order = make_order(lines=[(product, 1)])
@@ -57,8 +57,10 @@ def test_pay_declined_cancels_order_and_restores_stock(client_for: Any) -> None:
     product = ProductFactory(stock_quantity=5)
     order = make_order(lines=[(product, 2)])
     response = client_for(order.buyer).post(
-        _pay(order), {"payment_method": "dummy", "payment_data": {"token": "tok_decline"}},
-        format="json")
+        _pay(order),
+        {"payment_method": "dummy", "payment_data": {"token": "tok_decline"}},
+        format="json",
+    )
     assert response.status_code == 402
     assert response.data["code"] == "payment_declined"
     order.refresh_from_db(), product.refresh_from_db()
@@ -69,19 +71,24 @@ def test_pay_declined_cancels_order_and_restores_stock(client_for: Any) -> None:
 def test_pay_gateway_error_keeps_order_pending(client_for: Any) -> None:
     order = make_order(lines=[(ProductFactory(), 1)])
     response = client_for(order.buyer).post(
-        _pay(order), {"payment_method": "dummy", "payment_data": {"token": "tok_error"}},
-        format="json")
+        _pay(order),
+        {"payment_method": "dummy", "payment_data": {"token": "tok_error"}},
+        format="json",
+    )
     assert response.status_code == 502
     assert response.data["code"] == "gateway_error"
     order.refresh_from_db()
     assert order.status == OrderStatus.PENDING
 
 
-@pytest.mark.parametrize(("body", "code"), [
-    ({"payment_method": "nope"}, "unknown_payment_method"),
-    ({}, "invalid"),
-    ({"payment_method": "dummy", "payment_data": []}, "invalid"),
-])
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"payment_method": "nope"}, "unknown_payment_method"),
+        ({}, "invalid"),
+        ({"payment_method": "dummy", "payment_data": []}, "invalid"),
+    ],
+)
 def test_pay_bad_input_is_400(client_for: Any, body: dict[str, Any], code: str) -> None:
     order = make_order(lines=[(ProductFactory(), 1)])
     response = client_for(order.buyer).post(_pay(order), body, format="json")
@@ -91,8 +98,9 @@ def test_pay_bad_input_is_400(client_for: Any, body: dict[str, Any], code: str) 
 
 
 def test_refund_everything_by_staff(client_for: Any, staff: Any) -> None:
-    order = make_order(lines=[(ProductFactory(price=Money("1000.00", "AOA")), 1)],
-                       status=OrderStatus.DELIVERED)
+    order = make_order(
+        lines=[(ProductFactory(price=Money("1000.00", "AOA")), 1)], status=OrderStatus.DELIVERED
+    )
     payment = make_payment(order=order, reference="dummy_1")
     response = client_for(staff).post(_refund(order), {}, format="json")
     assert response.status_code == 200, response.data
@@ -104,14 +112,16 @@ def test_refund_everything_by_staff(client_for: Any, staff: Any) -> None:
 
 
 def test_partial_refunds_add_up_and_never_exceed_captured(client_for: Any, staff: Any) -> None:
-    order = make_order(lines=[(ProductFactory(price=Money("1000.00", "AOA")), 1)],
-                       status=OrderStatus.CONFIRMED)
+    order = make_order(
+        lines=[(ProductFactory(price=Money("1000.00", "AOA")), 1)], status=OrderStatus.CONFIRMED
+    )
     make_payment(order=order, reference="dummy_2")
     client = client_for(staff)
 
     def refund(amount: str) -> Any:
-        return client.post(_refund(order), {"amount": {"amount": amount, "currency": "AOA"}},
-                           format="json")
+        return client.post(
+            _refund(order), {"amount": {"amount": amount, "currency": "AOA"}}, format="json"
+        )
 
     assert refund("400.00").status_code == 200
     response = refund("600.01")
@@ -122,10 +132,15 @@ def test_partial_refunds_add_up_and_never_exceed_captured(client_for: Any, staff
     assert last.data["payments"][0]["refunded"] == {"amount": "1000.00", "currency": "AOA"}
 
 
-@pytest.mark.parametrize("amount", [{"amount": "10.00", "currency": "USD"},
-                                    {"amount": "0.00", "currency": "AOA"},
-                                    {"amount": "-5.00", "currency": "AOA"},
-                                    "10"])
+@pytest.mark.parametrize(
+    "amount",
+    [
+        {"amount": "10.00", "currency": "USD"},
+        {"amount": "0.00", "currency": "AOA"},
+        {"amount": "-5.00", "currency": "AOA"},
+        "10",
+    ],
+)
 def test_refund_bad_amount_is_400(client_for: Any, staff: Any, amount: Any) -> None:
     order = make_order(lines=[(ProductFactory(), 1)], status=OrderStatus.CONFIRMED)
     payment = make_payment(order=order)
@@ -137,14 +152,18 @@ def test_refund_bad_amount_is_400(client_for: Any, staff: Any, amount: Any) -> N
     assert payment.status == "captured"
 
 
-@pytest.mark.parametrize(("who", "expected"), [("buyer", 403), ("seller", 403),
-                                               ("other_seller", 404)])
+@pytest.mark.parametrize(
+    ("who", "expected"), [("buyer", 403), ("seller", 403), ("other_seller", 404)]
+)
 def test_refund_by_non_staff_is_refused(client_for: Any, who: str, expected: int) -> None:
     product = ProductFactory()
     order = make_order(lines=[(product, 1)], status=OrderStatus.CONFIRMED)
     payment = make_payment(order=order)
-    user = {"buyer": order.buyer, "seller": product.store.owner,
-            "other_seller": StoreFactory().owner}[who]
+    user = {
+        "buyer": order.buyer,
+        "seller": product.store.owner,
+        "other_seller": StoreFactory().owner,
+    }[who]
     assert client_for(user).post(_refund(order), {}, format="json").status_code == expected
     payment.refresh_from_db()
     assert payment.status == "captured"

@@ -23,8 +23,9 @@ def run_together(calls: list[Callable[[], Any]], *, timeout: float = 120.0) -> l
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=worker, args=(i, call), daemon=True)
-               for i, call in enumerate(calls)]
+    threads = [
+        threading.Thread(target=worker, args=(i, call), daemon=True) for i, call in enumerate(calls)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

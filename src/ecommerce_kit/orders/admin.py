@@ -40,8 +40,15 @@ class _ReadOnlyInline(admin.TabularInline):
 
 class OrderItemInline(_ReadOnlyInline):
     model = OrderItem
-    fields = ("product", "product_name", "unit_price", "quantity", "line_total", "store",
-              "fulfilment")
+    fields = (
+        "product",
+        "product_name",
+        "unit_price",
+        "quantity",
+        "line_total",
+        "store",
+        "fulfilment",
+    )
     readonly_fields = fields
 
 
@@ -53,8 +60,16 @@ class FulfilmentInline(_ReadOnlyInline):
 
 class TransitionLogInline(_ReadOnlyInline):
     model = TransitionLog
-    fields = ("created_at", "subject", "subject_id", "transition", "source", "target", "actor",
-              "note")
+    fields = (
+        "created_at",
+        "subject",
+        "subject_id",
+        "transition",
+        "source",
+        "target",
+        "actor",
+        "note",
+    )
     readonly_fields = fields
     verbose_name_plural = _("history")
 
@@ -66,8 +81,7 @@ def _payment_inline() -> type[admin.TabularInline]:
 
     class PaymentInline(_ReadOnlyInline):
         model = Payment
-        fields = ("gateway", "status", "amount", "captured", "refunded", "reference",
-                  "created_at")
+        fields = ("gateway", "status", "amount", "captured", "refunded", "reference", "created_at")
         readonly_fields = fields
 
     return PaymentInline
@@ -89,9 +103,21 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ("number", "buyer__username", "buyer__email")
     date_hierarchy = "created_at"
     list_select_related = ("buyer",)
-    readonly_fields = ("number", "buyer", "status", "currency", "subtotal", "shipping", "tax",
-                       "total", "shipping_address", "idempotency_key", "stock_released",
-                       "created_at", "updated_at")
+    readonly_fields = (
+        "number",
+        "buyer",
+        "status",
+        "currency",
+        "subtotal",
+        "shipping",
+        "tax",
+        "total",
+        "shipping_address",
+        "idempotency_key",
+        "stock_released",
+        "created_at",
+        "updated_at",
+    )
     fields = readonly_fields
     actions = ["cancel_selected"]
 
@@ -107,24 +133,34 @@ class OrderAdmin(admin.ModelAdmin):
     # --- Buttons ---------------------------------------------------------------------------
 
     def get_urls(self) -> list[URLPattern]:
-        info = self.opts.app_label, self.opts.model_name
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
         return [
-            path("<path:object_id>/actions/<str:name>/",
-                 self.admin_site.admin_view(self.order_action_view),
-                 name="%s_%s_action" % info),
-            path("<path:object_id>/fulfilments/<int:fulfilment_id>/<str:name>/",
-                 self.admin_site.admin_view(self.fulfilment_action_view),
-                 name="%s_%s_fulfilment_action" % info),
+            path(
+                "<path:object_id>/actions/<str:name>/",
+                self.admin_site.admin_view(self.order_action_view),
+                name=f"{prefix}_action",
+            ),
+            path(
+                "<path:object_id>/fulfilments/<int:fulfilment_id>/<str:name>/",
+                self.admin_site.admin_view(self.fulfilment_action_view),
+                name=f"{prefix}_fulfilment_action",
+            ),
             *super().get_urls(),
         ]
 
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
-                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         order = selectors.with_order_details(Order.objects.filter(pk=object_id)).first()
         context = dict(extra_context or {})
         if order is not None and self.has_change_permission(request, order):
             context["order_actions"] = [
-                name for name in selectors.list_order_actions(order, request.user)
+                name
+                for name in selectors.list_order_actions(order, request.user)
                 if name in ADMIN_ORDER_ACTIONS
             ]
             context["fulfilment_actions"] = [
@@ -134,9 +170,10 @@ class OrderAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context=context)
 
     def _change_url(self, order: Order) -> HttpResponseRedirect:
-        info = self.opts.app_label, self.opts.model_name
-        return HttpResponseRedirect(reverse("admin:%s_%s_change" % info, args=[order.pk],
-                                            current_app=self.admin_site.name))
+        name = f"admin:{self.opts.app_label}_{self.opts.model_name}_change"
+        return HttpResponseRedirect(
+            reverse(name, args=[order.pk], current_app=self.admin_site.name)
+        )
 
     def order_action_view(self, request: HttpRequest, object_id: str, name: str) -> HttpResponse:
         if request.method != "POST":
@@ -145,21 +182,32 @@ class OrderAdmin(admin.ModelAdmin):
         if not self.has_change_permission(request, order) or name not in ADMIN_ORDER_ACTIONS:
             return HttpResponse(status=403)
         if name == "cancel":
-            done = _run(request, order.number, lambda: services.cancel_order(
-                order_id=order.pk, actor=request.user,
-                note=request.POST.get("note", "")[:500]))
+            done = _run(
+                request,
+                order.number,
+                lambda: services.cancel_order(
+                    order_id=order.pk, actor=request.user, note=request.POST.get("note", "")[:500]
+                ),
+            )
         else:
             from ecommerce_kit.payments.services import refund_order
 
-            done = _run(request, order.number,
-                        lambda: refund_order(order=order, amount=None, actor=request.user))
+            done = _run(
+                request,
+                order.number,
+                lambda: refund_order(order=order, amount=None, actor=request.user),
+            )
         if done:
-            messages.success(request, gettext("%(action)s: done for order %(number)s.")
-                             % {"action": name, "number": order.number})
+            messages.success(
+                request,
+                gettext("%(action)s: done for order %(number)s.")
+                % {"action": name, "number": order.number},
+            )
         return self._change_url(order)
 
-    def fulfilment_action_view(self, request: HttpRequest, object_id: str, fulfilment_id: int,
-                               name: str) -> HttpResponse:
+    def fulfilment_action_view(
+        self, request: HttpRequest, object_id: str, fulfilment_id: int, name: str
+    ) -> HttpResponse:
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         order = get_object_or_404(Order, pk=object_id)
@@ -169,8 +217,11 @@ class OrderAdmin(admin.ModelAdmin):
         ):
             return HttpResponse(status=403)
         if _run(request, order.number, lambda: _advance(fulfilment.pk, name, request)):
-            messages.success(request, gettext("%(action)s: done for %(store)s.")
-                             % {"action": name, "store": fulfilment.store})
+            messages.success(
+                request,
+                gettext("%(action)s: done for %(store)s.")
+                % {"action": name, "store": fulfilment.store},
+            )
         return self._change_url(order)
 
     # --- Changelist actions ----------------------------------------------------------------
@@ -178,8 +229,11 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.action(description=_("Cancel selected orders (restocks and releases payments)"))
     def cancel_selected(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         done = sum(
-            _run(request, order.number, functools.partial(
-                services.cancel_order, order_id=order.pk, actor=request.user))
+            _run(
+                request,
+                order.number,
+                functools.partial(services.cancel_order, order_id=order.pk, actor=request.user),
+            )
             for order in queryset
         )
         if done:
@@ -189,8 +243,10 @@ class OrderAdmin(admin.ModelAdmin):
 def _advance(fulfilment_id: int, name: str, request: HttpRequest) -> Fulfilment:
     if name == "ship":
         return services.ship_fulfilment(
-            fulfilment_id=fulfilment_id, actor=request.user,
-            tracking_number=request.POST.get("tracking_number", "").strip()[:100])
+            fulfilment_id=fulfilment_id,
+            actor=request.user,
+            tracking_number=request.POST.get("tracking_number", "").strip()[:100],
+        )
     if name == "process":
         return services.process_fulfilment(fulfilment_id=fulfilment_id, actor=request.user)
     return services.deliver_fulfilment(fulfilment_id=fulfilment_id, actor=request.user)
@@ -212,13 +268,19 @@ class FulfilmentAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Fulfilment | None = None) -> bool:
         return False
 
-    def _advance_all(self, request: HttpRequest, queryset: QuerySet[Fulfilment],
-                     name: str) -> None:
-        done = sum(_run(request, str(fulfilment), functools.partial(
-            _advance, fulfilment.pk, name, request)) for fulfilment in queryset)
+    def _advance_all(self, request: HttpRequest, queryset: QuerySet[Fulfilment], name: str) -> None:
+        done = sum(
+            _run(
+                request, str(fulfilment), functools.partial(_advance, fulfilment.pk, name, request)
+            )
+            for fulfilment in queryset
+        )
         if done:
-            messages.success(request, gettext("%(action)s: done for %(count)d fulfilment(s).")
-                             % {"action": name, "count": done})
+            messages.success(
+                request,
+                gettext("%(action)s: done for %(count)d fulfilment(s).")
+                % {"action": name, "count": done},
+            )
 
     @admin.action(description=_("Start processing selected fulfilments"))
     def process_selected(self, request: HttpRequest, queryset: QuerySet[Fulfilment]) -> None:

@@ -10,9 +10,9 @@ in its own short transaction, before any work starts. Then:
 - a request that finds a row with another fingerprint (another endpoint or another body) gets
   ``422 idempotency_key_reused``.
 
-Keys expire after ``IDEMPOTENCY_KEY_TTL``; an expired row is replaced by a new claim. When the work
-fails with an unexpected error (a bug, a lost database connection) the claim is released, so that the
-client can retry with the same key.
+Keys expire after ``IDEMPOTENCY_KEY_TTL``; an expired row is replaced by a new claim. When the
+work fails with an unexpected error (a bug, a lost database connection) the claim is released, so
+that the client can retry with the same key.
 """
 
 from __future__ import annotations
@@ -71,30 +71,37 @@ def clean_key(raw: str | None) -> str | None:
 
 def request_fingerprint(*, scope: str, payload: Any) -> str:
     """Return a SHA-256 over the endpoint ``scope`` and the canonical JSON of ``payload``."""
-    canonical = json.dumps({"scope": scope, "payload": payload}, sort_keys=True,
-                           separators=(",", ":"), cls=DjangoJSONEncoder)
+    canonical = json.dumps(
+        {"scope": scope, "payload": payload},
+        sort_keys=True,
+        separators=(",", ":"),
+        cls=DjangoJSONEncoder,
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _claim_once(*, user: AbstractBaseUser, key: str,
-                fingerprint: str) -> tuple[IdempotencyKey | None, bool]:
+def _claim_once(
+    *, user: AbstractBaseUser, key: str, fingerprint: str
+) -> tuple[IdempotencyKey | None, bool]:
     now = timezone.now()
     with transaction.atomic():
         IdempotencyKey.objects.filter(
-            user=user, key=key, created_at__lt=now - kit_settings.IDEMPOTENCY_KEY_TTL
+            user_id=user.pk, key=key, created_at__lt=now - kit_settings.IDEMPOTENCY_KEY_TTL
         ).delete()
         try:
             with transaction.atomic():
-                record = IdempotencyKey.objects.create(user=user, key=key,
-                                                       fingerprint=fingerprint, created_at=now)
+                record = IdempotencyKey.objects.create(
+                    user_id=user.pk, key=key, fingerprint=fingerprint, created_at=now
+                )
             return record, True
         except IntegrityError:
             pass
-        return IdempotencyKey.objects.filter(user=user, key=key).first(), False
+        return IdempotencyKey.objects.filter(user_id=user.pk, key=key).first(), False
 
 
-def claim_key(*, user: AbstractBaseUser, key: str,
-              fingerprint: str) -> IdempotencyKey | StoredResponse:
+def claim_key(
+    *, user: AbstractBaseUser, key: str, fingerprint: str
+) -> IdempotencyKey | StoredResponse:
     """Claim ``key`` for ``user``, or get the answer already given for it.
 
     Call it outside any transaction: the claim must be committed before the work starts so that
@@ -119,8 +126,9 @@ def claim_key(*, user: AbstractBaseUser, key: str,
         if record.fingerprint != fingerprint:
             raise IdempotencyKeyReusedError()
         if record.is_complete:
-            return StoredResponse(status_code=int(record.status_code or 0),
-                                  body=record.response_body)
+            return StoredResponse(
+                status_code=int(record.status_code or 0), body=record.response_body
+            )
         if time.monotonic() >= deadline:
             raise IdempotencyKeyInProgressError()
         time.sleep(delay)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
-from django_fsm import has_transition_perm
+from django_fsm import get_available_user_FIELD_transitions, has_transition_perm
 
 from ecommerce_kit.orders.models import Fulfilment, Order, OrderItem
 from ecommerce_kit.orders.states import OrderStatus
@@ -25,8 +25,7 @@ def with_order_details(queryset: QuerySet[Order]) -> QuerySet[Order]:
     """
     return queryset.prefetch_related(
         Prefetch("items", queryset=OrderItem.objects.order_by("id")),
-        Prefetch("fulfilments", queryset=Fulfilment.objects.select_related("store")
-                 .order_by("id")),
+        Prefetch("fulfilments", queryset=Fulfilment.objects.select_related("store").order_by("id")),
         "payments",
     )
 
@@ -59,12 +58,16 @@ def list_fulfilments_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Ful
     """Fulfilments ``user`` works on: their store's; every fulfilment for staff."""
     if not user.is_authenticated:
         return Fulfilment.objects.none()
-    queryset = Fulfilment.objects.all() if _is_staff(user) else Fulfilment.objects.filter(
-        store__owner_id=user.pk
+    queryset = (
+        Fulfilment.objects.all()
+        if _is_staff(user)
+        else Fulfilment.objects.filter(store__owner_id=user.pk)
     )
-    return queryset.select_related("store", "order").prefetch_related(
-        Prefetch("items", queryset=OrderItem.objects.order_by("id"))
-    ).order_by("-created_at", "-id")
+    return (
+        queryset.select_related("store", "order")
+        .prefetch_related(Prefetch("items", queryset=OrderItem.objects.order_by("id")))
+        .order_by("-created_at", "-id")
+    )
 
 
 #: Payment statuses that still hold money a refund can give back.
@@ -90,24 +93,30 @@ def list_order_actions(order: Order, user: AbstractBaseUser | AnonymousUser | No
     if user is None or not user.is_authenticated:
         return []
     actions = []
-    if has_transition_perm(order.cancel, user):
+    if has_transition_perm(order.cancel, cast(Any, user)):
         actions.append("cancel")
     if order.status == OrderStatus.PENDING and order.buyer_id == user.pk:
         actions.append("pay")
-    if _is_staff(user) and any(payment.status in REFUNDABLE_PAYMENT_STATUSES
-                               for payment in order.payments.all()):
+    if _is_staff(user) and any(
+        payment.status in REFUNDABLE_PAYMENT_STATUSES for payment in order.payments.all()
+    ):
         actions.append("refund")
     return actions
 
 
-def list_fulfilment_actions(fulfilment: Fulfilment,
-                            user: AbstractBaseUser | AnonymousUser | None) -> list[str]:
+def list_fulfilment_actions(
+    fulfilment: Fulfilment, user: AbstractBaseUser | AnonymousUser | None
+) -> list[str]:
     """The transitions (``process``, ``ship``, ``deliver``) ``user`` may apply to ``fulfilment``.
 
     Expects ``fulfilment.store`` and ``fulfilment.order`` to be loaded.
     """
     if user is None or not user.is_authenticated:
         return []
-    return [transition.name
-            for transition in fulfilment.get_available_user_status_transitions(user)
-            if transition.name in FULFILMENT_ACTIONS]
+    return [
+        transition.name
+        for transition in get_available_user_FIELD_transitions(
+            fulfilment, cast(Any, user), cast(Any, Fulfilment._meta.get_field("status"))
+        )
+        if transition.name in FULFILMENT_ACTIONS
+    ]

@@ -32,10 +32,11 @@ class ShippingAddressSerializer(serializers.Serializer):
     region = serializers.CharField(max_length=100, required=False, allow_blank=True)
     postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
     country = serializers.CharField(
-        min_length=2, max_length=2, help_text=_("ISO 3166-1 alpha-2 code, e.g. \"AO\".")
+        min_length=2, max_length=2, help_text=_('ISO 3166-1 alpha-2 code, e.g. "AO".')
     )
-    phone = serializers.RegexField(r"^\+?[0-9 ()./-]{4,32}$", max_length=32, required=False,
-                                   allow_blank=True)
+    phone = serializers.RegexField(
+        r"^\+?[0-9 ()./-]{4,32}$", max_length=32, required=False, allow_blank=True
+    )
 
     def validate_country(self, value: str) -> str:
         code = value.upper()
@@ -68,8 +69,9 @@ class RefundSerializer(serializers.Serializer):
 
 
 class ShipSerializer(serializers.Serializer):
-    tracking_number = serializers.CharField(max_length=100, required=False, allow_blank=True,
-                                            default="")
+    tracking_number = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default=""
+    )
 
 
 # --- Output ----------------------------------------------------------------------------------
@@ -90,8 +92,7 @@ class OrderItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = OrderItem
-        fields = ("id", "product", "product_name", "unit_price", "quantity", "line_total",
-                  "store")
+        fields = ("id", "product", "product_name", "unit_price", "quantity", "line_total", "store")
         read_only_fields = fields
 
 
@@ -115,8 +116,9 @@ class OrderFulfilmentSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_items(self, fulfilment: Fulfilment) -> list[int]:
         # The order's lines are prefetched once; reading them here costs no query.
-        return [item.pk for item in fulfilment.order.items.all()
-                if item.fulfilment_id == fulfilment.pk]
+        return [
+            item.pk for item in fulfilment.order.items.all() if item.fulfilment_id == fulfilment.pk
+        ]
 
     @extend_schema_field(_STRING_LIST)
     def get_available_transitions(self, fulfilment: Fulfilment) -> list[str]:
@@ -134,15 +136,40 @@ class OrderSerializer(serializers.ModelSerializer):
     fulfilments = OrderFulfilmentSerializer(many=True, read_only=True)
     available_transitions = serializers.SerializerMethodField()
 
-    FIELD_ORDER = ("number", "status", "currency", "items", "subtotal", "shipping", "tax",
-                   "total", "shipping_address", "fulfilments", "payments",
-                   "available_transitions", "created_at", "updated_at")
+    FIELD_ORDER = (
+        "number",
+        "status",
+        "currency",
+        "items",
+        "subtotal",
+        "shipping",
+        "tax",
+        "total",
+        "shipping_address",
+        "fulfilments",
+        "payments",
+        "available_transitions",
+        "created_at",
+        "updated_at",
+    )
 
     class Meta:
         model = Order
-        fields = ("number", "status", "currency", "items", "subtotal", "shipping", "tax",
-                  "total", "shipping_address", "fulfilments", "available_transitions",
-                  "created_at", "updated_at")
+        fields = (
+            "number",
+            "status",
+            "currency",
+            "items",
+            "subtotal",
+            "shipping",
+            "tax",
+            "total",
+            "shipping_address",
+            "fulfilments",
+            "available_transitions",
+            "created_at",
+            "updated_at",
+        )
         read_only_fields = fields
 
     def get_fields(self) -> dict[str, serializers.Field]:
@@ -190,9 +217,20 @@ class FulfilmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Fulfilment
-        fields = ("id", "order", "order_status", "store", "status", "tracking_number", "items",
-                  "lines", "shipping_address", "available_transitions", "created_at",
-                  "updated_at")
+        fields = (
+            "id",
+            "order",
+            "order_status",
+            "store",
+            "status",
+            "tracking_number",
+            "items",
+            "lines",
+            "shipping_address",
+            "available_transitions",
+            "created_at",
+            "updated_at",
+        )
         read_only_fields = fields
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef
@@ -101,6 +101,11 @@ def _is_line_available(line: CartItem) -> bool:
     return product.parent_id is None or product.parent.is_active  # type: ignore[union-attr]
 
 
+def _line_total(line: CartItem) -> Money:
+    price = cast(Money, line.product.price)  # a MoneyField reads as Money
+    return money.quantize(price * line.quantity)
+
+
 def _reserve_stock(lines: list[CartItem]) -> None:
     """Take each line's quantity off its product's stock, or fail listing every short line."""
     short: list[CartItem] = []
@@ -112,14 +117,20 @@ def _reserve_stock(lines: list[CartItem]) -> None:
             short.append(line)
     if short:
         available = dict(
-            Product.objects.filter(pk__in=[line.product_id for line in short])
-            .values_list("pk", "stock_quantity")
+            Product.objects.filter(pk__in=[line.product_id for line in short]).values_list(
+                "pk", "stock_quantity"
+            )
         )
-        raise InsufficientStockError(lines=[
-            {"product": line.product_id, "requested": line.quantity,
-             "available": max(int(available.get(line.product_id, 0)), 0)}
-            for line in short
-        ])
+        raise InsufficientStockError(
+            lines=[
+                {
+                    "product": line.product_id,
+                    "requested": line.quantity,
+                    "available": max(int(available.get(line.product_id, 0)), 0),
+                }
+                for line in short
+            ]
+        )
 
 
 def _create_order(**fields: Any) -> Order:
@@ -134,16 +145,16 @@ def _create_order(**fields: Any) -> Order:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def compute_totals(*, cart: Cart, lines: list[CartItem],
-                   address: dict[str, Any]) -> dict[str, Money]:
+def compute_totals(
+    *, cart: Cart, lines: list[CartItem], address: dict[str, Any]
+) -> dict[str, Money]:
     """Price the cart on the server: subtotal, shipping and tax (plugins first), total.
 
     :returns: ``{"subtotal", "shipping", "tax", "total"}``, each a :class:`~moneyed.Money`.
     :raises CurrencyMismatchError: when the lines' prices are in different currencies.
     """
-    currency = cart.currency or str(lines[0].product.price.currency)
-    subtotal = money.total((money.quantize(line.product.price * line.quantity) for line in lines),
-                           currency)
+    currency = cart.currency or lines[0].product.price_currency
+    subtotal = money.total((_line_total(line) for line in lines), currency)
     shipping = plugins.calculate_shipping(cart=cart, address=address, subtotal=subtotal)
     if shipping is None:
         shipping = Money(kit_settings.DEFAULT_SHIPPING_COST, currency)
@@ -152,13 +163,23 @@ def compute_totals(*, cart: Cart, lines: list[CartItem],
     if tax is None:
         tax = subtotal * kit_settings.DEFAULT_TAX_RATE
     tax = money.quantize(tax)
-    return {"subtotal": subtotal, "shipping": shipping, "tax": tax,
-            "total": money.total([subtotal, shipping, tax], currency)}
+    return {
+        "subtotal": subtotal,
+        "shipping": shipping,
+        "tax": tax,
+        "total": money.total([subtotal, shipping, tax], currency),
+    }
 
 
-def _place_order(*, user: AbstractBaseUser, cart: Cart, shipping_address: dict[str, Any],
-                 expected_total: Money | None, idempotency_key: str | None,
-                 payment_method: str) -> tuple[Order, list[int]]:
+def _place_order(
+    *,
+    user: AbstractBaseUser,
+    cart: Cart,
+    shipping_address: dict[str, Any],
+    expected_total: Money | None,
+    idempotency_key: str | None,
+    payment_method: str,
+) -> tuple[Order, list[int]]:
     """Re-read the cart, price it, reserve stock and record the order, in one transaction."""
     with transaction.atomic():
         lines = _read_cart_lines(cart)
@@ -181,25 +202,41 @@ def _place_order(*, user: AbstractBaseUser, cart: Cart, shipping_address: dict[s
         _reserve_stock(lines)
 
         order = _create_order(
-            buyer=user, currency=currency, shipping_address=shipping_address,
-            idempotency_key=idempotency_key or "", **totals,
+            buyer=user,
+            currency=currency,
+            shipping_address=shipping_address,
+            idempotency_key=idempotency_key or "",
+            **totals,
         )
         store_ids = sorted({line.product.store_id for line in lines})
         fulfilments = Fulfilment.objects.bulk_create(
             [Fulfilment(order=order, store_id=store_id) for store_id in store_ids]
         )
         by_store = {fulfilment.store_id: fulfilment for fulfilment in fulfilments}
-        OrderItem.objects.bulk_create([
-            OrderItem(
-                order=order, product_id=line.product_id, store_id=line.product.store_id,
-                fulfilment=by_store[line.product.store_id], product_name=line.product.name,
-                unit_price=line.product.price, quantity=line.quantity,
-                line_total=money.quantize(line.product.price * line.quantity),
-            )
-            for line in lines
-        ])
-        record_transition(order=order, subject="order", subject_id=order.pk, transition="place",
-                          source="", target=order.status, actor=user)
+        OrderItem.objects.bulk_create(
+            [
+                OrderItem(
+                    order=order,
+                    product_id=line.product_id,
+                    store_id=line.product.store_id,
+                    fulfilment=by_store[line.product.store_id],
+                    product_name=line.product.name,
+                    unit_price=line.product.price,
+                    quantity=line.quantity,
+                    line_total=_line_total(line),
+                )
+                for line in lines
+            ]
+        )
+        record_transition(
+            order=order,
+            subject="order",
+            subject_id=order.pk,
+            transition="place",
+            source="",
+            target=order.status,
+            actor=user,
+        )
     return order, [line.pk for line in lines]
 
 
@@ -215,9 +252,15 @@ def empty_checked_out_cart(*, cart: Cart, item_ids: list[int]) -> None:
         ).update(currency="")
 
 
-def checkout(*, user: AbstractBaseUser, shipping_address: dict[str, Any], payment_method: str,
-             payment_data: dict[str, Any], expected_total: Money | None,
-             idempotency_key: str | None) -> tuple[Order, Payment]:
+def checkout(
+    *,
+    user: AbstractBaseUser,
+    shipping_address: dict[str, Any],
+    payment_method: str,
+    payment_data: dict[str, Any],
+    expected_total: Money | None,
+    idempotency_key: str | None,
+) -> tuple[Order, Payment]:
     """Turn the user's cart into an order and start paying it.
 
     In one transaction: re-read the cart, compute the totals on the server, reserve stock with one
@@ -242,16 +285,21 @@ def checkout(*, user: AbstractBaseUser, shipping_address: dict[str, Any], paymen
     """
     from ecommerce_kit.payments.services import start_payment
 
-    cart = Cart.objects.filter(user=user).first()
+    cart = Cart.objects.filter(user_id=user.pk).first()
     if cart is None:
         raise CartEmptyError()
     order, item_ids = _place_order(
-        user=user, cart=cart, shipping_address=shipping_address, expected_total=expected_total,
-        idempotency_key=idempotency_key, payment_method=payment_method,
+        user=user,
+        cart=cart,
+        shipping_address=shipping_address,
+        expected_total=expected_total,
+        idempotency_key=idempotency_key,
+        payment_method=payment_method,
     )
     try:
-        payment = start_payment(order=order, gateway_id=payment_method,
-                                payment_data=payment_data, actor=user)
+        payment = start_payment(
+            order=order, gateway_id=payment_method, payment_data=payment_data, actor=user
+        )
     except PaymentDeclinedError as exc:
         _cancel_after_decline(order=order, exc=exc)
         raise
@@ -267,15 +315,17 @@ def checkout(*, user: AbstractBaseUser, shipping_address: dict[str, Any], paymen
 
 def _cancel_after_decline(*, order: Order, exc: PaymentDeclinedError) -> None:
     try:
-        _cancel(order_id=order.pk, actor=None, note="Payment declined.",
-                only_from=OrderStatus.PENDING)
+        _cancel(
+            order_id=order.pk, actor=None, note="Payment declined.", only_from=OrderStatus.PENDING
+        )
     except InvalidTransitionError:
         logger.warning("Order %s was no longer pending after a declined payment", order.number)
     exc.extra.setdefault("order", order.number)
 
 
-def pay_order(*, order_id: int, actor: Actor, payment_method: str,
-              payment_data: dict[str, Any]) -> tuple[Order, Payment]:
+def pay_order(
+    *, order_id: int, actor: Actor, payment_method: str, payment_data: dict[str, Any]
+) -> tuple[Order, Payment]:
     """Start a new payment for a ``pending`` order (after a gateway error, say).
 
     :raises InvalidTransitionError: the order is not pending.
@@ -292,8 +342,9 @@ def pay_order(*, order_id: int, actor: Actor, payment_method: str,
         raise InvalidTransitionError(status=order.status)
     _ensure_payment_method(payment_method, order.currency)
     try:
-        payment = start_payment(order=order, gateway_id=payment_method,
-                                payment_data=payment_data, actor=actor)
+        payment = start_payment(
+            order=order, gateway_id=payment_method, payment_data=payment_data, actor=actor
+        )
     except PaymentDeclinedError as exc:
         _cancel_after_decline(order=order, exc=exc)
         raise
@@ -316,10 +367,18 @@ def mark_order_paid(*, order_id: int, actor: Actor = None) -> Order:
         source = order.status
         order.confirm()
         order.save(update_fields=["status", "updated_at"])
-        record_transition(order=order, subject="order", subject_id=order.pk,
-                          transition="confirm", source=source, target=order.status, actor=actor)
-        plugins.notify_order_status_changed(order=order, source=source, target=order.status,
-                                            actor=_user_or_none(actor))
+        record_transition(
+            order=order,
+            subject="order",
+            subject_id=order.pk,
+            transition="confirm",
+            source=source,
+            target=order.status,
+            actor=actor,
+        )
+        plugins.notify_order_status_changed(
+            order=order, source=source, target=order.status, actor=_user_or_none(actor)
+        )
     return order
 
 
@@ -343,8 +402,7 @@ def _cancel(*, order_id: int, actor: Actor, note: str, only_from: str | None = N
             raise NotFoundError()
         if only_from is not None and order.status != only_from:
             raise InvalidTransitionError(status=order.status)
-        allowed = (can_proceed(order.cancel) if _user_or_none(actor) is None
-                   else has_transition_perm(order.cancel, actor))
+        allowed = _may_apply(order.cancel, actor)
         if not allowed:
             raise InvalidTransitionError(status=order.status)
         source = order.status
@@ -352,26 +410,46 @@ def _cancel(*, order_id: int, actor: Actor, note: str, only_from: str | None = N
         order.save(update_fields=["status", "updated_at"])
         _release_stock(order)
         fulfilments = list(
-            Fulfilment.objects.select_for_update()
-            .filter(order=order, status__in=[FulfilmentStatus.PENDING, FulfilmentStatus.PROCESSING])
+            Fulfilment.objects.select_for_update().filter(
+                order=order, status__in=[FulfilmentStatus.PENDING, FulfilmentStatus.PROCESSING]
+            )
         )
         for fulfilment in fulfilments:
             fulfilment_source = fulfilment.status
             fulfilment.cancel()
             fulfilment.save(update_fields=["status", "updated_at"])
-            record_transition(order=order, subject="fulfilment", subject_id=fulfilment.pk,
-                              transition="cancel", source=fulfilment_source,
-                              target=fulfilment.status, actor=actor, note=note)
+            record_transition(
+                order=order,
+                subject="fulfilment",
+                subject_id=fulfilment.pk,
+                transition="cancel",
+                source=fulfilment_source,
+                target=fulfilment.status,
+                actor=actor,
+                note=note,
+            )
             plugins.notify_fulfilment_status_changed(
-                fulfilment=fulfilment, source=fulfilment_source, target=fulfilment.status,
+                fulfilment=fulfilment,
+                source=fulfilment_source,
+                target=fulfilment.status,
                 actor=_user_or_none(actor),
             )
-        record_transition(order=order, subject="order", subject_id=order.pk, transition="cancel",
-                          source=source, target=order.status, actor=actor, note=note)
-        plugins.notify_order_status_changed(order=order, source=source, target=order.status,
-                                            actor=_user_or_none(actor))
-        transaction.on_commit(functools.partial(_release_payments, order_id=order.pk,
-                                                actor=actor), robust=True)
+        record_transition(
+            order=order,
+            subject="order",
+            subject_id=order.pk,
+            transition="cancel",
+            source=source,
+            target=order.status,
+            actor=actor,
+            note=note,
+        )
+        plugins.notify_order_status_changed(
+            order=order, source=source, target=order.status, actor=_user_or_none(actor)
+        )
+        transaction.on_commit(
+            functools.partial(_release_payments, order_id=order.pk, actor=actor), robust=True
+        )
     return order
 
 
@@ -402,13 +480,18 @@ def cancel_unpaid_orders() -> int:
     cutoff = timezone.now() - kit_settings.PAYMENT_TIMEOUT
     order_ids = list(
         Order.objects.filter(status=OrderStatus.PENDING, created_at__lt=cutoff)
-        .order_by("created_at").values_list("pk", flat=True)
+        .order_by("created_at")
+        .values_list("pk", flat=True)
     )
     cancelled = 0
     for order_id in order_ids:
         try:
-            _cancel(order_id=order_id, actor=None, note="Payment not completed in time.",
-                    only_from=OrderStatus.PENDING)
+            _cancel(
+                order_id=order_id,
+                actor=None,
+                note="Payment not completed in time.",
+                only_from=OrderStatus.PENDING,
+            )
         except (InvalidTransitionError, NotFoundError):
             continue
         cancelled += 1
@@ -425,8 +508,9 @@ def process_fulfilment(*, fulfilment_id: int, actor: Actor) -> Fulfilment:
 
 def ship_fulfilment(*, fulfilment_id: int, actor: Actor, tracking_number: str = "") -> Fulfilment:
     """Hand a store's part to the carrier (``processing`` → ``shipped``), with a tracking number."""
-    return _advance_fulfilment(fulfilment_id=fulfilment_id, actor=actor, name="ship",
-                               tracking_number=tracking_number)
+    return _advance_fulfilment(
+        fulfilment_id=fulfilment_id, actor=actor, name="ship", tracking_number=tracking_number
+    )
 
 
 def deliver_fulfilment(*, fulfilment_id: int, actor: Actor) -> Fulfilment:
@@ -434,8 +518,9 @@ def deliver_fulfilment(*, fulfilment_id: int, actor: Actor) -> Fulfilment:
     return _advance_fulfilment(fulfilment_id=fulfilment_id, actor=actor, name="deliver")
 
 
-def _advance_fulfilment(*, fulfilment_id: int, actor: Actor, name: str,
-                        tracking_number: str = "") -> Fulfilment:
+def _advance_fulfilment(
+    *, fulfilment_id: int, actor: Actor, name: str, tracking_number: str = ""
+) -> Fulfilment:
     """Apply the transition ``name`` to a fulfilment, then let its order follow.
 
     The order row is locked first, as cancellation does, so a fulfilment never moves on while its
@@ -446,17 +531,20 @@ def _advance_fulfilment(*, fulfilment_id: int, actor: Actor, name: str,
         is neither staff nor the store's owner.
     """
     with transaction.atomic():
-        order_id = (Fulfilment.objects.filter(pk=fulfilment_id)
-                    .values_list("order_id", flat=True).first())
+        order_id = (
+            Fulfilment.objects.filter(pk=fulfilment_id).values_list("order_id", flat=True).first()
+        )
         if order_id is None:
             raise NotFoundError()
         order = Order.objects.select_for_update().get(pk=order_id)
-        fulfilment = (Fulfilment.objects.select_for_update(of=("self",)).select_related("store")
-                      .get(pk=fulfilment_id))
+        fulfilment = (
+            Fulfilment.objects.select_for_update(of=("self",))
+            .select_related("store")
+            .get(pk=fulfilment_id)
+        )
         fulfilment.order = order
         method = getattr(fulfilment, name)
-        allowed = (can_proceed(method) if _user_or_none(actor) is None
-                   else has_transition_perm(method, actor))
+        allowed = _may_apply(method, actor)
         if not allowed:
             raise InvalidTransitionError(status=fulfilment.status)
         source = fulfilment.status
@@ -469,12 +557,22 @@ def _advance_fulfilment(*, fulfilment_id: int, actor: Actor, name: str,
             fulfilment.tracking_number = tracking_number
             update_fields.append("tracking_number")
         fulfilment.save(update_fields=update_fields)
-        record_transition(order=order, subject="fulfilment", subject_id=fulfilment.pk,
-                          transition=name, source=source, target=fulfilment.status, actor=actor,
-                          note=tracking_number)
-        plugins.notify_fulfilment_status_changed(fulfilment=fulfilment, source=source,
-                                                 target=fulfilment.status,
-                                                 actor=_user_or_none(actor))
+        record_transition(
+            order=order,
+            subject="fulfilment",
+            subject_id=fulfilment.pk,
+            transition=name,
+            source=source,
+            target=fulfilment.status,
+            actor=actor,
+            note=tracking_number,
+        )
+        plugins.notify_fulfilment_status_changed(
+            fulfilment=fulfilment,
+            source=source,
+            target=fulfilment.status,
+            actor=_user_or_none(actor),
+        )
         _follow_fulfilments(order=order, actor=actor)
     return fulfilment
 
@@ -505,13 +603,29 @@ def _follow_fulfilments(*, order: Order, actor: Actor) -> None:
         status, name = _FULFILMENT_PATH[rank[order.status] + 1]
         source = order.status
         getattr(order, name)()
-        record_transition(order=order, subject="order", subject_id=order.pk, transition=name,
-                          source=source, target=order.status, actor=actor)
-        plugins.notify_order_status_changed(order=order, source=source, target=order.status,
-                                            actor=_user_or_none(actor))
+        record_transition(
+            order=order,
+            subject="order",
+            subject_id=order.pk,
+            transition=name,
+            source=source,
+            target=order.status,
+            actor=actor,
+        )
+        plugins.notify_order_status_changed(
+            order=order, source=source, target=order.status, actor=_user_or_none(actor)
+        )
         changed = True
     if changed:
         order.save(update_fields=["status", "updated_at"])
+
+
+def _may_apply(bound_transition: Any, actor: Actor) -> bool:
+    """Whether the transition can run now, and ``actor`` (``None``: the system) may run it."""
+    user = _user_or_none(actor)
+    if user is None:
+        return can_proceed(bound_transition)
+    return has_transition_perm(bound_transition, cast(Any, user))
 
 
 def _reload(order: Order) -> Order:

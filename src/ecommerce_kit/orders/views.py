@@ -6,12 +6,13 @@ from collections.abc import Callable
 from typing import Any
 
 import django_filters
-from django.db import transaction
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -33,31 +34,26 @@ from ecommerce_kit.orders.serializers import (
 from ecommerce_kit.orders.states import FulfilmentStatus, OrderStatus
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
-    name=idempotency.HEADER, location=OpenApiParameter.HEADER, required=False, type=str,
+    name=idempotency.HEADER,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    type=str,
     description="Up to 255 characters. The same key from the same user within "
-                "IDEMPOTENCY_KEY_TTL returns the first answer and does nothing again.",
+    "IDEMPOTENCY_KEY_TTL returns the first answer and does nothing again.",
 )
-
-
-class NonAtomicViewMixin:
-    """Keep the view out of ``ATOMIC_REQUESTS``: its services commit before calling gateways."""
-
-    @classmethod
-    def as_view(cls, *args: Any, **kwargs: Any) -> Callable[..., Any]:
-        view = super().as_view(*args, **kwargs)  # type: ignore[misc]
-        return transaction.non_atomic_requests(view)
 
 
 class IdempotentViewMixin:
     """Run a write once per ``Idempotency-Key`` and replay its answer for repeats."""
 
-    def run_idempotent(self, request: Request, *, scope: str,
-                       run: Callable[[], Response]) -> Response:
+    def run_idempotent(
+        self, request: Request, *, scope: str, run: Callable[[], Response]
+    ) -> Response:
         key = idempotency.clean_key(request.headers.get(idempotency.HEADER))
         if key is None:
             return run()
         fingerprint = idempotency.request_fingerprint(scope=scope, payload=request.data)
-        claim = idempotency.claim_key(user=request.user, key=key, fingerprint=fingerprint)
+        claim = idempotency.claim_key(user=_buyer(request), key=key, fingerprint=fingerprint)
         if isinstance(claim, idempotency.StoredResponse):
             replay = Response(claim.body, status=claim.status_code)
             replay["Idempotent-Replayed"] = "true"
@@ -71,33 +67,43 @@ class IdempotentViewMixin:
                 # Not an answer of the contract: give the key back so the client can retry.
                 idempotency.release_key(claim=claim)
                 raise
-        idempotency.complete_key(claim=claim, status_code=response.status_code,
-                                 body=response.data)
+        idempotency.complete_key(claim=claim, status_code=response.status_code, body=response.data)
         return response
+
+
+def _buyer(request: Request) -> AbstractBaseUser:
+    """The authenticated user of ``request`` (the views require authentication)."""
+    user = request.user
+    if isinstance(user, AnonymousUser):
+        raise NotAuthenticated()
+    return user
 
 
 def _order_response(request: Request, order: Order, *, status_code: int = 200) -> Response:
     fresh = selectors.get_visible_order(request.user, order.number) or order
-    return Response(OrderSerializer(fresh, context={"request": request}).data,
-                    status=status_code)
+    return Response(OrderSerializer(fresh, context={"request": request}).data, status=status_code)
 
 
 def _result_response(request: Request, order: Order, payment: Any) -> Response:
     fresh = selectors.get_visible_order(request.user, order.number) or order
-    data = CheckoutResultSerializer({"order": fresh, "payment": payment},
-                                    context={"request": request}).data
+    data = CheckoutResultSerializer(
+        {"order": fresh, "payment": payment}, context={"request": request}
+    ).data
     return Response(data, status=status.HTTP_201_CREATED)
 
 
-class CheckoutView(NonAtomicViewMixin, IdempotentViewMixin, KitViewMixin, APIView):
+class CheckoutView(IdempotentViewMixin, KitViewMixin, APIView):
     """``POST checkout/``: turn the user's cart into an order and pay it."""
 
     permission_classes = [IsAuthenticated]
     throttle_scope = "ecommerce_kit.checkout"
 
-    @extend_schema(operation_id="checkout", request=CheckoutSerializer,
-                   parameters=[IDEMPOTENCY_PARAMETER],
-                   responses={201: CheckoutResultSerializer})
+    @extend_schema(
+        operation_id="checkout",
+        request=CheckoutSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={201: CheckoutResultSerializer},
+    )
     def post(self, request: Request) -> Response:
         return self.run_idempotent(request, scope="checkout", run=lambda: self._checkout(request))
 
@@ -106,8 +112,10 @@ class CheckoutView(NonAtomicViewMixin, IdempotentViewMixin, KitViewMixin, APIVie
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         order, payment = services.checkout(
-            user=request.user, shipping_address=dict(data["shipping_address"]),
-            payment_method=data["payment_method"], payment_data=data["payment_data"],
+            user=_buyer(request),
+            shipping_address=dict(data["shipping_address"]),
+            payment_method=data["payment_method"],
+            payment_data=data["payment_data"],
             expected_total=data.get("expected_total"),
             idempotency_key=idempotency.clean_key(request.headers.get(idempotency.HEADER)),
         )
@@ -134,8 +142,13 @@ class CancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class OrderViewSet(NonAtomicViewMixin, IdempotentViewMixin, KitViewMixin,
-                   mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class OrderViewSet(
+    IdempotentViewMixin,
+    KitViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     """Orders: list, detail, and the ``cancel/``, ``pay/`` and ``refund/`` actions."""
 
     serializer_class = OrderSerializer
@@ -171,25 +184,31 @@ class OrderViewSet(NonAtomicViewMixin, IdempotentViewMixin, KitViewMixin,
             raise PermissionDeniedError()
         serializer = CancelSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        order = services.cancel_order(order_id=order.pk, actor=request.user,
-                                      note=serializer.validated_data["reason"])
+        order = services.cancel_order(
+            order_id=order.pk, actor=request.user, note=serializer.validated_data["reason"]
+        )
         return _order_response(request, order)
 
-    @extend_schema(request=PaymentInputSerializer, parameters=[IDEMPOTENCY_PARAMETER],
-                   responses={201: CheckoutResultSerializer})
+    @extend_schema(
+        request=PaymentInputSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={201: CheckoutResultSerializer},
+    )
     @action(detail=True, methods=["post"])
     def pay(self, request: Request, number: str) -> Response:
         order = self._visible_order(number)
         if order.buyer_id != request.user.pk:
             raise PermissionDeniedError()
-        return self.run_idempotent(request, scope=f"pay:{order.number}",
-                                   run=lambda: self._pay(request, order))
+        return self.run_idempotent(
+            request, scope=f"pay:{order.number}", run=lambda: self._pay(request, order)
+        )
 
     def _pay(self, request: Request, order: Order) -> Response:
         serializer = PaymentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         order, payment = services.pay_order(
-            order_id=order.pk, actor=request.user,
+            order_id=order.pk,
+            actor=request.user,
             payment_method=serializer.validated_data["payment_method"],
             payment_data=serializer.validated_data["payment_data"],
         )
@@ -205,13 +224,13 @@ class OrderViewSet(NonAtomicViewMixin, IdempotentViewMixin, KitViewMixin,
             raise PermissionDeniedError()
         serializer = RefundSerializer(data=request.data, context={"currency": order.currency})
         serializer.is_valid(raise_exception=True)
-        refund_order(order=order, amount=serializer.validated_data.get("amount"),
-                     actor=request.user)
+        refund_order(
+            order=order, amount=serializer.validated_data.get("amount"), actor=request.user
+        )
         return _order_response(request, order)
 
 
-class FulfilmentViewSet(NonAtomicViewMixin, KitViewMixin, mixins.ListModelMixin,
-                        viewsets.GenericViewSet):
+class FulfilmentViewSet(KitViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """A seller's fulfilments (staff: all) and their ``process/``, ``ship/``, ``deliver/``."""
 
     serializer_class = FulfilmentSerializer
@@ -245,8 +264,11 @@ class FulfilmentViewSet(NonAtomicViewMixin, KitViewMixin, mixins.ListModelMixin,
         fulfilment_id = self._visible_fulfilment_id(pk)
         serializer = ShipSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.ship_fulfilment(fulfilment_id=fulfilment_id, actor=request.user,
-                                 tracking_number=serializer.validated_data["tracking_number"])
+        services.ship_fulfilment(
+            fulfilment_id=fulfilment_id,
+            actor=request.user,
+            tracking_number=serializer.validated_data["tracking_number"],
+        )
         return self._respond(request, fulfilment_id)
 
     @extend_schema(request=None, responses={200: FulfilmentSerializer})

@@ -10,8 +10,10 @@ from ecommerce_kit.orders.services import cancel_unpaid_orders
 
 
 class Command(BaseCommand):
-    help = ("Cancel pending orders whose payment was not completed within PAYMENT_TIMEOUT, "
-            "restoring their stock.")
+    help = (
+        "Cancel pending orders whose payment was not completed within PAYMENT_TIMEOUT, "
+        "restoring their stock."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         cancelled = cancel_unpaid_orders()
