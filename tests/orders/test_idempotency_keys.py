@@ -85,3 +85,14 @@ def test_claim_in_progress_times_out_with_conflict(
     with pytest.raises(IdempotencyKeyInProgressError) as info:
         idempotency.claim_key(user=user, key="k1", fingerprint="f")
     assert info.value.status_code == 409
+
+
+def test_purge_task_deletes_only_expired_keys(user: Any) -> None:
+    from ecommerce_kit.orders.tasks import purge_idempotency_keys
+
+    old = idempotency.claim_key(user=user, key="old", fingerprint="f")
+    idempotency.claim_key(user=user, key="new", fingerprint="f")
+    IdempotencyKey.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=25))
+    assert purge_idempotency_keys.name == "ecommerce_kit.orders.purge_idempotency_keys"
+    assert purge_idempotency_keys() == 1
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]

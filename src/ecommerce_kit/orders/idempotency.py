@@ -147,3 +147,13 @@ def complete_key(*, claim: IdempotencyKey, status_code: int, body: Any) -> None:
 def release_key(*, claim: IdempotencyKey) -> None:
     """Give up ``claim`` without an answer, so that the key can be used again."""
     IdempotencyKey.objects.filter(pk=claim.pk, status_code__isnull=True).delete()
+
+
+def purge_expired_keys() -> int:
+    """Delete the keys older than ``IDEMPOTENCY_KEY_TTL`` (they can no longer be replayed).
+
+    :returns: How many keys were deleted.
+    """
+    cutoff = timezone.now() - kit_settings.IDEMPOTENCY_KEY_TTL
+    deleted, _by_model = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from ecommerce_kit.orders import services
+from ecommerce_kit.orders import idempotency, services
 
 
 @shared_task(name="ecommerce_kit.orders.cancel_unpaid_orders", acks_late=True)
@@ -16,3 +16,12 @@ def cancel_unpaid_orders() -> int:
     :returns: How many orders were cancelled.
     """
     return services.cancel_unpaid_orders()
+
+
+@shared_task(name="ecommerce_kit.orders.purge_idempotency_keys", acks_late=True)
+def purge_idempotency_keys() -> int:
+    """Delete ``Idempotency-Key`` records older than ``IDEMPOTENCY_KEY_TTL``; run it daily.
+
+    :returns: How many records were deleted.
+    """
+    return idempotency.purge_expired_keys()
