@@ -127,8 +127,13 @@ def _transition(payment: Payment, name: str, *, actor: Actor, note: str = "") ->
     )
     if source != target:
         plugins.notify_payment_status_changed(
-            payment=payment, source=source, target=target, actor=actor
+            payment=payment, source=source, target=target, actor=_user_or_none(actor)
         )
+
+
+def _user_or_none(actor: Actor) -> Any:
+    """Return the user behind ``actor``, or ``None`` for the system and anonymous users."""
+    return actor if actor is not None and actor.is_authenticated else None
 
 
 def _save(payment: Payment) -> None:
@@ -372,7 +377,7 @@ def _reserve_refunds(
                     payment=payment,
                     currency=currency,
                     amount=Money(part, currency),
-                    actor=actor if actor is not None and actor.is_authenticated else None,
+                    actor=_user_or_none(actor),
                 )
             )
             left -= part

@@ -46,7 +46,7 @@ def create_order(
         category=category,
         name=f"Product {n}",
         slug=f"product-{n}",
-        price=amount,
+        price=amount,  # type: ignore[misc]
         stock_quantity=10,
     )
     order = Order.objects.create(
