@@ -35,14 +35,16 @@ class MoneyField(serializers.Field):
     """
 
     default_error_messages = {
-        "invalid": _('Expected an object {"amount": "<decimal string>", "currency": "<ISO 4217>"}.'),
+        # Braces are doubled: DRF formats these messages with str.format.
+        "invalid": _('Expected an object {{"amount": "<decimal string>", '
+                     '"currency": "<ISO 4217>"}}.'),
         "invalid_amount": _("Amount must be a decimal string such as \"1250.00\"."),
-        "decimal_places": _("Ensure that there are no more than %(places)d decimal places for "
-                            "%(currency)s."),
-        "max_digits": _("Ensure that there are no more than %(digits)d digits in total."),
-        "min_value": _("Ensure this amount is greater than or equal to %(min)s."),
+        "decimal_places": _("Ensure that there are no more than {places} decimal places for "
+                            "{currency}."),
+        "max_digits": _("Ensure that there are no more than {digits} digits in total."),
+        "min_value": _("Ensure this amount is greater than or equal to {min}."),
         "positive": _("Ensure this amount is greater than zero."),
-        "currency": _("Unknown or unsupported currency %(currency)r; use one of: %(allowed)s."),
+        "currency": _("Unknown or unsupported currency {currency}; use one of: {allowed}."),
     }
 
     def __init__(self, *, min_value: Decimal | None = Decimal(0), positive: bool = False,
@@ -72,6 +74,8 @@ class MoneyField(serializers.Field):
             self.fail("invalid_amount")
         if not amount.is_finite():
             self.fail("invalid_amount")
+        if amount.adjusted() >= MAX_AMOUNT_DIGITS:  # before quantize(), which would overflow
+            self.fail("max_digits", digits=MAX_AMOUNT_DIGITS)
         places = decimal_places(currency)
         exponent = amount.as_tuple().exponent
         if isinstance(exponent, int) and -exponent > places and amount != amount.quantize(

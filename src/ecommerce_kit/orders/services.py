@@ -262,8 +262,7 @@ def checkout(*, user: AbstractBaseUser, shipping_address: dict[str, Any], paymen
             extra.setdefault("order", order.number)
         raise
     empty_checked_out_cart(cart=cart, item_ids=item_ids)
-    order.refresh_from_db()
-    return order, payment
+    return _reload(order), payment
 
 
 def _cancel_after_decline(*, order: Order, exc: PaymentDeclinedError) -> None:
@@ -298,8 +297,7 @@ def pay_order(*, order_id: int, actor: Actor, payment_method: str,
     except PaymentDeclinedError as exc:
         _cancel_after_decline(order=order, exc=exc)
         raise
-    order.refresh_from_db()
-    return order, payment
+    return _reload(order), payment
 
 
 # --- Order transitions -----------------------------------------------------------------------
@@ -514,6 +512,15 @@ def _follow_fulfilments(*, order: Order, actor: Actor) -> None:
         changed = True
     if changed:
         order.save(update_fields=["status", "updated_at"])
+
+
+def _reload(order: Order) -> Order:
+    """Read ``order`` again after another service changed it.
+
+    A fresh instance, not ``refresh_from_db()``: django-fsm's ``refresh_from_db`` lifts the
+    protection of the status field class-wide for a moment, which races between threads.
+    """
+    return Order.objects.get(pk=order.pk)
 
 
 def _user_or_none(actor: Actor) -> AbstractBaseUser | None:
