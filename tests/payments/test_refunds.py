@@ -164,3 +164,35 @@ def test_capture_payment_captures_an_authorization(scripted_gateway: Any, staff:
     assert payment.status == "captured" and payment.captured == payment.amount
     with pytest.raises(InvalidTransitionError):
         capture_payment(payment_id=payment.pk, actor=staff)
+
+
+def test_capture_answered_after_payment_was_given_up_is_refunded(scripted_gateway: Any) -> None:
+    from ecommerce_kit.payments.base import Outcome, PaymentResult
+    from ecommerce_kit.payments.services import _apply_payment_result
+
+    # The order was cancelled (its pending payment failed) while the gateway call was under way.
+    payment = make_payment(gateway="scripted", status=PaymentStatus.FAILED)
+    _apply_payment_result(
+        payment_id=payment.pk,
+        actor=None,
+        result=PaymentResult(outcome=Outcome.CAPTURED, reference="late"),
+    )
+    payment.refresh_from_db()
+    assert payment.status == "failed" and payment.captured == Money(0, "AOA")
+    refund = Refund.objects.get()
+    assert (refund.status, refund.amount) == ("succeeded", payment.amount)
+    assert [name for name, _ in scripted_gateway.calls] == ["refund"]
+    log = TransitionLog.objects.get(subject="payment", transition="give_back")
+    assert "given back" in log.note
+
+
+def test_late_authorization_is_voided(scripted_gateway: Any) -> None:
+    from ecommerce_kit.payments.base import Outcome, PaymentResult
+    from ecommerce_kit.payments.services import _apply_payment_result
+
+    payment = make_payment(gateway="scripted", status=PaymentStatus.FAILED)
+    _apply_payment_result(
+        payment_id=payment.pk, actor=None, result=PaymentResult(outcome=Outcome.AUTHORIZED)
+    )
+    assert [name for name, _ in scripted_gateway.calls] == ["void"]
+    assert not Refund.objects.exists()

@@ -245,3 +245,16 @@ def test_capture_of_second_payment_for_paid_order_refunds_it(
     second.refresh_from_db()
     assert first.status == "captured"
     assert second.status == "refunded"
+
+
+def test_capture_webhook_for_failed_payment_gives_the_money_back(
+    client: Any, scripted_gateway: Any
+) -> None:
+    payment = make_payment(gateway="scripted", status=PaymentStatus.FAILED)
+    event = _captured_event(payment)
+    response = _post(client, event, url="/api/v1/payments/webhooks/scripted/")
+    assert response.status_code == 200
+    payment.refresh_from_db()
+    assert payment.status == "failed"
+    assert [name for name, _ in scripted_gateway.calls] == ["refund"]
+    assert payment.refunds.get().status == "succeeded"
