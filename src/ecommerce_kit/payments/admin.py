@@ -20,6 +20,31 @@ from ecommerce_kit.payments import services
 from ecommerce_kit.payments.models import GatewayCallLog, Payment, Refund, WebhookEvent
 from ecommerce_kit.payments.states import PaymentStatus
 
+REFUND_FIELDS: tuple[str, ...] = (
+    "created_at",
+    "amount",
+    "status",
+    "reference",
+    "failure_message",
+    "actor",
+)
+EVENT_INLINE_FIELDS: tuple[str, ...] = ("received_at", "event_id", "event_type", "outcome")
+PAYMENT_FIELDS: tuple[str, ...] = (
+    "order_link",
+    "gateway",
+    "status",
+    "amount",
+    "captured",
+    "refunded",
+    "reference",
+    "next_action",
+    "payment_data",
+    "failure_message",
+    "history",
+    "created_at",
+    "updated_at",
+)
+
 
 class ReadOnlyAdminMixin:
     """No adding, changing or deleting from the admin; viewing only (the ``view`` permission)."""
@@ -37,15 +62,13 @@ class ReadOnlyAdminMixin:
 class RefundInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Refund
     extra = 0
-    fields = ["created_at", "amount", "status", "reference", "failure_message", "actor"]
-    readonly_fields = fields
+    fields = readonly_fields = REFUND_FIELDS
 
 
 class WebhookEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = WebhookEvent
     extra = 0
-    fields = ["received_at", "event_id", "event_type", "outcome"]
-    readonly_fields = fields
+    fields = readonly_fields = EVENT_INLINE_FIELDS
 
 
 @admin.register(Payment)
@@ -64,22 +87,7 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["order__number", "reference"]
     list_select_related = ["order"]
     date_hierarchy = "created_at"
-    fields = [
-        "order_link",
-        "gateway",
-        "status",
-        "amount",
-        "captured",
-        "refunded",
-        "reference",
-        "next_action",
-        "payment_data",
-        "failure_message",
-        "history",
-        "created_at",
-        "updated_at",
-    ]
-    readonly_fields = fields
+    fields = readonly_fields = PAYMENT_FIELDS
     inlines = [RefundInline, WebhookEventInline]
     actions = ["capture_authorized"]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 from djmoney.models.fields import MoneyField
@@ -17,7 +18,7 @@ from djmoney.models.fields import MoneyField
 from ecommerce_kit.payments.states import PaymentStatus, RefundStatus
 
 
-def _money_field(verbose_name: str) -> MoneyField:
+def _money_field(verbose_name: str | Promise) -> MoneyField:
     return MoneyField(verbose_name, max_digits=14, decimal_places=2, currency_field_name="currency")
 
 

@@ -127,8 +127,13 @@ def _transition(payment: Payment, name: str, *, actor: Actor, note: str = "") ->
     )
     if source != target:
         plugins.notify_payment_status_changed(
-            payment=payment, source=source, target=target, actor=actor
+            payment=payment, source=source, target=target, actor=_user_or_none(actor)
         )
+
+
+def _user_or_none(actor: Actor) -> Any:
+    """Return the user behind ``actor``, or ``None`` for the system and anonymous users."""
+    return actor if actor is not None and actor.is_authenticated else None
 
 
 def _save(payment: Payment) -> None:
@@ -141,10 +146,87 @@ class _FollowUp:
 
     release_payment_id: int | None = None
     reason: str = ""
+    #: A payment given up on (failed or voided) that the provider took money for after all.
+    late_payment_id: int | None = None
+    late_outcome: str = ""
+    late_amount: Money | None = None
 
     def run(self) -> None:
         if self.release_payment_id is not None:
             _release_payment(payment_id=self.release_payment_id, actor=None, note=self.reason)
+        if self.late_payment_id is not None:
+            _give_back_late_payment(
+                payment_id=self.late_payment_id, outcome=self.late_outcome, amount=self.late_amount
+            )
+
+
+def _late(payment: Payment, outcome: str, amount: Money | None) -> _FollowUp:
+    """Plan to give back what the provider took for a payment the kit already gave up on."""
+    if payment.status not in (PaymentStatus.FAILED, PaymentStatus.VOIDED):
+        return _FollowUp()
+    logger.warning(
+        "Payment %s is %s but its gateway reports it %s; giving the money back.",
+        payment.pk,
+        payment.status,
+        outcome,
+    )
+    return _FollowUp(
+        late_payment_id=payment.pk,
+        late_outcome=outcome,
+        late_amount=_capped(amount, payment.amount),
+    )
+
+
+def _give_back_late_payment(*, payment_id: int, outcome: str, amount: Money | None) -> None:
+    """Void (authorized) or refund (captured) at the provider a payment that is failed here.
+
+    The payment's own status and amounts stay as they are (it never paid the order); the attempt
+    is kept as a :class:`Refund` row (for a capture) and in the transition log.
+    """
+    from ecommerce_kit.orders.audit import record_transition
+
+    payment = Payment.objects.get(pk=payment_id)
+    amount = amount or payment.amount
+    refund = None
+    ok, message = False, ""
+    try:
+        gateway, options = _resolve_gateway(payment.gateway)
+        if outcome == Outcome.AUTHORIZED:
+            void = gateway.void(payment=payment, options=options)
+            ok, message = void.ok, void.message
+        else:
+            refund = Refund.objects.create(
+                payment=payment, currency=payment.currency, amount=amount
+            )
+            result = gateway.refund(
+                payment=payment, amount=amount, refund_id=str(refund.pk), options=options
+            )
+            ok, message = result.ok, result.message
+            refund.reference = result.reference[:255]
+    except Exception as exc:
+        logger.exception("Could not give back late payment %s", payment.pk)
+        message = f"{exc.__class__.__name__}: {exc}"
+    if refund is not None:
+        refund.status = RefundStatus.SUCCEEDED if ok else RefundStatus.FAILED
+        refund.failure_message = "" if ok else message[:2000]
+        refund.save(update_fields=["status", "reference", "failure_message", "updated_at"])
+    action = "void" if outcome == Outcome.AUTHORIZED else f"refund of {amount}"
+    note = (
+        f"late {outcome} given back ({action})"
+        if ok
+        else f"late {outcome} NOT given back ({action}): {message} - settle it at the provider"
+    )
+    if not ok:
+        logger.error("Payment %s: %s", payment.pk, note)
+    record_transition(
+        order=payment.order_id,
+        subject="payment",
+        subject_id=payment.pk,
+        transition="give_back",
+        source=str(payment.status),
+        target=str(payment.status),
+        note=note[:2000],
+    )
 
 
 def _after_paid(payment: Payment) -> _FollowUp:
@@ -279,6 +361,8 @@ def _apply_payment_result(*, payment_id: int, result: PaymentResult, actor: Acto
             _save(payment)
         else:
             _save(payment)
+            if result.outcome in (Outcome.CAPTURED, Outcome.AUTHORIZED):
+                follow_up = _late(payment, result.outcome, result.captured)
     follow_up.run()
     return payment
 
@@ -372,7 +456,7 @@ def _reserve_refunds(
                     payment=payment,
                     currency=currency,
                     amount=Money(part, currency),
-                    actor=actor if actor is not None and actor.is_authenticated else None,
+                    actor=_user_or_none(actor),
                 )
             )
             left -= part
@@ -567,15 +651,7 @@ def _apply_event(payment: Payment, event: WebhookEvent) -> tuple[str, _FollowUp]
     note = f"webhook {event.event_id}"
     if event.type == WebhookEventType.PAYMENT_CAPTURED:
         if status not in (PaymentStatus.PENDING, PaymentStatus.AUTHORIZED):
-            if status in (PaymentStatus.FAILED, PaymentStatus.VOIDED):
-                logger.warning(
-                    "Payment %s is %s but its gateway reports a capture (event %s); "
-                    "settle it at the provider.",
-                    payment.pk,
-                    status,
-                    event.event_id,
-                )
-            return f"ignored: payment is {status}", _FollowUp()
+            return f"ignored: payment is {status}", _late(payment, Outcome.CAPTURED, event.amount)
         payment.captured = _capped(event.amount, payment.amount)
         payment.next_action = None
         _transition(payment, "capture", actor=None, note=note)
@@ -583,7 +659,7 @@ def _apply_event(payment: Payment, event: WebhookEvent) -> tuple[str, _FollowUp]
         return "captured", _after_paid(payment)
     if event.type == WebhookEventType.PAYMENT_AUTHORIZED:
         if status != PaymentStatus.PENDING:
-            return f"ignored: payment is {status}", _FollowUp()
+            return f"ignored: payment is {status}", _late(payment, Outcome.AUTHORIZED, None)
         payment.next_action = None
         _transition(payment, "authorize", actor=None, note=note)
         _save(payment)
