@@ -159,3 +159,13 @@ def test_admin_fulfilment_changelist_actions(admin_client: Any) -> None:
     order.refresh_from_db()
     assert order.status == OrderStatus.SHIPPED
     assert admin_client.get(url).status_code == 200
+
+
+def test_admin_unknown_or_malformed_order_ids_are_not_found(admin_client: Any) -> None:
+    assert admin_client.post(_action(Order(pk=999999), "cancel")).status_code == 404
+    assert (
+        admin_client.post("/admin/ecommerce_kit_orders/order/abc/actions/cancel/").status_code
+        == 404
+    )
+    response = admin_client.get("/admin/ecommerce_kit_orders/order/abc/change/")
+    assert response.status_code in (302, 404)  # the admin redirects with "does not exist"

@@ -11,8 +11,15 @@ import functools
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext
@@ -155,7 +162,12 @@ class OrderAdmin(admin.ModelAdmin):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        order = selectors.with_order_details(Order.objects.filter(pk=object_id)).first()
+        found = self.get_object(request, unquote(object_id))
+        order = (
+            selectors.with_order_details(Order.objects.filter(pk=found.pk)).first()
+            if found is not None
+            else None
+        )
         context = dict(extra_context or {})
         if order is not None and self.has_change_permission(request, order):
             context["order_actions"] = [
@@ -169,6 +181,12 @@ class OrderAdmin(admin.ModelAdmin):
             ]
         return super().change_view(request, object_id, form_url, extra_context=context)
 
+    def _order_or_404(self, request: HttpRequest, object_id: str) -> Order:
+        order = self.get_object(request, unquote(object_id))
+        if order is None:
+            raise Http404
+        return order
+
     def _change_url(self, order: Order) -> HttpResponseRedirect:
         name = f"admin:{self.opts.app_label}_{self.opts.model_name}_change"
         return HttpResponseRedirect(
@@ -178,7 +196,7 @@ class OrderAdmin(admin.ModelAdmin):
     def order_action_view(self, request: HttpRequest, object_id: str, name: str) -> HttpResponse:
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        order = get_object_or_404(Order, pk=object_id)
+        order = self._order_or_404(request, object_id)
         if not self.has_change_permission(request, order) or name not in ADMIN_ORDER_ACTIONS:
             return HttpResponse(status=403)
         if name == "cancel":
@@ -210,7 +228,7 @@ class OrderAdmin(admin.ModelAdmin):
     ) -> HttpResponse:
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        order = get_object_or_404(Order, pk=object_id)
+        order = self._order_or_404(request, object_id)
         fulfilment = get_object_or_404(Fulfilment, pk=fulfilment_id, order=order)
         if not self.has_change_permission(request, order) or name not in (
             selectors.FULFILMENT_ACTIONS
