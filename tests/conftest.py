@@ -10,6 +10,8 @@ from rest_framework.test import APIClient
 from ecommerce_kit.plugins import get_plugin_manager
 from tests.factories import StaffFactory, UserFactory
 
+pytest_plugins = ["ecommerce_kit.testing.pytest_plugin"]
+
 
 @pytest.fixture(autouse=True)
 def isolated_plugins(monkeypatch: pytest.MonkeyPatch) -> Iterator[pluggy.PluginManager]:

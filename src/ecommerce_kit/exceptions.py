@@ -172,6 +172,13 @@ class IdempotencyKeyInvalidError(OrderError):
     default_message = _("The Idempotency-Key header must be 1 to 255 printable characters.")
 
 
+class IdempotencyKeyInProgressError(OrderError):
+    code = "idempotency_key_in_progress"
+    status_code = 409
+    default_message = _("A request with this Idempotency-Key is still being processed; retry "
+                        "later.")
+
+
 # --- Payments --------------------------------------------------------------------------------
 
 
@@ -189,6 +196,12 @@ class GatewayError(PaymentError):
     code = "gateway_error"
     status_code = 502
     default_message = _("The payment provider could not be reached; please try again.")
+
+
+class GatewayUnavailableError(GatewayError):
+    """The circuit breaker of a gateway is open: calls are refused without reaching the provider."""
+
+    default_message = _("The payment provider is temporarily unavailable; please try again later.")
 
 
 class UnknownPaymentMethodError(PaymentError):

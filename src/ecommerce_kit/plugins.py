@@ -30,12 +30,13 @@ if TYPE_CHECKING:
 
     from ecommerce_kit.cart.models import Cart
     from ecommerce_kit.catalog.models import Product
+    from ecommerce_kit.payments.base import PaymentGateway
 
 logger = logging.getLogger(__name__)
 
 PROJECT_NAME = "ecommerce_kit"
 ENTRY_POINT_GROUP = "ecommerce_kit"
-BUILTIN_PLUGINS: tuple[str, ...] = ()
+BUILTIN_PLUGINS: tuple[str, ...] = ("ecommerce_kit.payments.dummy",)
 
 
 @functools.cache
@@ -94,6 +95,87 @@ def search_products(*, queryset: QuerySet[Product], query: str) -> QuerySet[Prod
     if result is not None and not isinstance(result, QuerySet):
         raise TypeError(f"Hook search_products must return a QuerySet or None, got {result!r}.")
     return result
+
+
+def registered_gateways() -> dict[str, PaymentGateway]:
+    """Return every gateway offered by a plugin, configured or not, by id.
+
+    :raises ImproperlyConfigured: when a plugin offers something that is not a gateway, or two
+        gateways share an id.
+    """
+    from django.core.exceptions import ImproperlyConfigured
+
+    from ecommerce_kit.payments.base import FLOWS, PaymentGateway
+
+    gateways: dict[str, PaymentGateway] = {}
+    for batch in get_plugin_manager().hook.register_payment_gateways():
+        for gateway in batch or ():
+            if not isinstance(gateway, PaymentGateway) or not isinstance(gateway.id, str) \
+                    or not gateway.id or gateway.flow not in FLOWS:
+                raise ImproperlyConfigured(
+                    f"register_payment_gateways returned {gateway!r}, which does not implement "
+                    "ecommerce_kit.payments.base.PaymentGateway.")
+            if gateway.id in gateways and gateways[gateway.id] is not gateway:
+                raise ImproperlyConfigured(f"Two plugins offer a payment gateway {gateway.id!r}.")
+            gateways[gateway.id] = gateway
+    return gateways
+
+
+def gateway_options(gateway_id: str) -> dict[str, Any]:
+    """Return the configuration of ``gateway_id`` from ``ECOMMERCE_KIT["PAYMENT_GATEWAYS"]``.
+
+    :raises GatewayNotFoundError: when it is not configured.
+    """
+    from ecommerce_kit.exceptions import GatewayNotFoundError
+
+    options = kit_settings.PAYMENT_GATEWAYS.get(gateway_id)
+    if options is None:
+        raise GatewayNotFoundError(gateway=gateway_id)
+    return dict(options)
+
+
+def gateway_currencies(gateway: PaymentGateway) -> tuple[str, ...]:
+    """Return the currencies ``gateway`` accepts here, in the order of ``CURRENCIES``.
+
+    That is the kit's ``CURRENCIES``, narrowed by what the gateway declares and by the
+    ``currencies`` option of its configuration.
+    """
+    configured = kit_settings.PAYMENT_GATEWAYS.get(gateway.id) or {}
+    allowed = [c for c in kit_settings.CURRENCIES if not gateway.currencies or
+               c in gateway.currencies]
+    narrowed = configured.get("currencies")
+    if narrowed is not None:
+        allowed = [c for c in allowed if c in narrowed]
+    return tuple(allowed)
+
+
+def list_gateways(currency: str | None = None) -> list[PaymentGateway]:
+    """Return the configured gateways (in the order of the setting), optionally for ``currency``."""
+    available = registered_gateways()
+    result = []
+    for gateway_id in kit_settings.PAYMENT_GATEWAYS:
+        gateway = available.get(gateway_id)
+        if gateway is None:
+            continue
+        if currency is not None and currency not in gateway_currencies(gateway):
+            continue
+        result.append(gateway)
+    return result
+
+
+def get_gateway(gateway_id: str) -> PaymentGateway:
+    """Return the configured gateway ``gateway_id``.
+
+    :raises GatewayNotFoundError: when no plugin offers it or it is not configured.
+    """
+    from ecommerce_kit.exceptions import GatewayNotFoundError
+
+    if not isinstance(gateway_id, str) or gateway_id not in kit_settings.PAYMENT_GATEWAYS:
+        raise GatewayNotFoundError(gateway=str(gateway_id))
+    gateway = registered_gateways().get(gateway_id)
+    if gateway is None:
+        raise GatewayNotFoundError(gateway=gateway_id)
+    return gateway
 
 
 def _notify(hook_name: str, **kwargs: Any) -> None:

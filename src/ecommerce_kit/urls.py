@@ -14,4 +14,6 @@ urlpatterns = [
     path("", include("ecommerce_kit.reviews.urls")),
     path("", include("ecommerce_kit.wishlist.urls")),
     path("", include("ecommerce_kit.cart.urls")),
+    path("", include("ecommerce_kit.orders.urls")),
+    path("", include("ecommerce_kit.payments.urls")),
 ]

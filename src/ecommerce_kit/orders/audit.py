@@ -38,6 +38,12 @@ def record_transition(
     order_id = order if isinstance(order, int) else order.pk
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     return TransitionLog.objects.create(
-        order_id=order_id, subject=subject, subject_id=subject_id, transition=transition,
-        source=str(source), target=str(target), actor_id=actor_id, note=note,
+        order_id=order_id,
+        subject=subject,
+        subject_id=subject_id,
+        transition=transition,
+        source=str(source),
+        target=str(target),
+        actor_id=actor_id,
+        note=note,
     )

@@ -7,7 +7,10 @@ which only guard and change state. Locking, stock, payments, logging and hooks l
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -17,20 +20,72 @@ from djmoney.models.fields import MoneyField
 from ecommerce_kit.catalog.models import Product, Store
 from ecommerce_kit.orders.states import FulfilmentStatus, OrderStatus
 
+#: Order statuses in which the buyer may still cancel; staff may also cancel ``processing`` orders.
+BUYER_CANCELLABLE = (OrderStatus.PENDING, OrderStatus.CONFIRMED)
+#: Order statuses in which a store may work on its fulfilment.
+FULFILLABLE_ORDER_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.PROCESSING, OrderStatus.SHIPPED)
 
-def _money_field(verbose_name: str, currency_field: str) -> MoneyField:
-    return MoneyField(verbose_name, max_digits=14, decimal_places=2,
-                      currency_field_name=currency_field)
+
+def _is_staff(user: Any) -> bool:
+    return bool(getattr(user, "is_active", False) and getattr(user, "is_staff", False))
+
+
+def can_cancel_order(order: Any, user: Any) -> bool:
+    """Whether ``user`` may cancel ``order`` in its current status.
+
+    Staff may cancel up to ``processing``; the buyer while the order is ``pending`` or
+    ``confirmed``. The state machine itself decides which statuses can be cancelled at all.
+    """
+    if _is_staff(user):
+        return True
+    return bool(
+        user is not None
+        and getattr(user, "pk", None) is not None
+        and order.buyer_id == user.pk
+        and order.status in BUYER_CANCELLABLE
+    )
+
+
+def can_fulfil(fulfilment: Any, user: Any) -> bool:
+    """Whether ``user`` may move ``fulfilment`` on: staff, or the owner of its store."""
+    if _is_staff(user):
+        return True
+    return bool(
+        user is not None
+        and getattr(user, "pk", None) is not None
+        and fulfilment.store.owner_id == user.pk
+    )
+
+
+def order_is_fulfillable(fulfilment: Any) -> bool:
+    """Whether the fulfilment's order has been paid and is not cancelled."""
+    return fulfilment.order.status in FULFILLABLE_ORDER_STATUSES
+
+
+def _money_field(verbose_name: Any, currency_field: str) -> MoneyField:
+    return MoneyField(
+        verbose_name, max_digits=14, decimal_places=2, currency_field_name=currency_field
+    )
 
 
 class Order(FSMModelMixin, models.Model):
     """A placed order: one buyer, one currency, totals frozen at checkout."""
 
     number = models.CharField(_("number"), max_length=32, unique=True, editable=False)
-    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("buyer"),
-                              on_delete=models.PROTECT, related_name="ecommerce_orders")
-    status = FSMField(_("status"), max_length=20, choices=OrderStatus.choices,
-                      default=OrderStatus.PENDING, protected=True, db_index=True)
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("buyer"),
+        on_delete=models.PROTECT,
+        related_name="ecommerce_orders",
+    )
+    status = FSMField(
+        _("status"),
+        max_length=20,
+        choices=OrderStatus.choices,
+        default=OrderStatus.PENDING,
+        protected=True,
+        db_index=True,
+    )
     # One currency column shared by every amount of the order.
     currency = models.CharField(_("currency"), max_length=3)
     subtotal = _money_field(_("subtotal"), "currency")
@@ -38,10 +93,10 @@ class Order(FSMModelMixin, models.Model):
     tax = _money_field(_("tax"), "currency")
     total = _money_field(_("total"), "currency")
     shipping_address = models.JSONField(_("shipping address"), default=dict)
-    idempotency_key = models.CharField(_("idempotency key"), max_length=255, blank=True,
-                                       default="")
+    idempotency_key = models.CharField(_("idempotency key"), max_length=255, blank=True, default="")
     stock_released = models.BooleanField(
-        _("stock released"), default=False,
+        _("stock released"),
+        default=False,
         help_text=_("Set once the reserved stock has been given back (on cancellation)."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
@@ -78,9 +133,12 @@ class Order(FSMModelMixin, models.Model):
     def deliver(self) -> None:
         """Every fulfilment has been delivered."""
 
-    @transition(field=status,
-                source=[OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.PROCESSING],
-                target=OrderStatus.CANCELLED)
+    @transition(
+        field=status,
+        source=[OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.PROCESSING],
+        target=OrderStatus.CANCELLED,
+        permission=can_cancel_order,
+    )
     def cancel(self) -> None:
         """Cancel the order (stock is restored by the service, exactly once)."""
 
@@ -88,14 +146,21 @@ class Order(FSMModelMixin, models.Model):
 class Fulfilment(FSMModelMixin, models.Model):
     """One store's part of an order, shipped and tracked on its own."""
 
-    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE,
-                              related_name="fulfilments")
-    store = models.ForeignKey(Store, verbose_name=_("store"), on_delete=models.PROTECT,
-                              related_name="fulfilments")
-    status = FSMField(_("status"), max_length=20, choices=FulfilmentStatus.choices,
-                      default=FulfilmentStatus.PENDING, protected=True, db_index=True)
-    tracking_number = models.CharField(_("tracking number"), max_length=100, blank=True,
-                                       default="")
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="fulfilments"
+    )
+    store = models.ForeignKey(
+        Store, verbose_name=_("store"), on_delete=models.PROTECT, related_name="fulfilments"
+    )
+    status = FSMField(
+        _("status"),
+        max_length=20,
+        choices=FulfilmentStatus.choices,
+        default=FulfilmentStatus.PENDING,
+        protected=True,
+        db_index=True,
+    )
+    tracking_number = models.CharField(_("tracking number"), max_length=100, blank=True, default="")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -110,20 +175,41 @@ class Fulfilment(FSMModelMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.order_id}/{self.store_id}"
 
-    @transition(field=status, source=FulfilmentStatus.PENDING, target=FulfilmentStatus.PROCESSING)
+    @transition(
+        field=status,
+        source=FulfilmentStatus.PENDING,
+        target=FulfilmentStatus.PROCESSING,
+        conditions=[order_is_fulfillable],
+        permission=can_fulfil,
+    )
     def process(self) -> None:
         """The store started preparing its part."""
 
-    @transition(field=status, source=FulfilmentStatus.PROCESSING, target=FulfilmentStatus.SHIPPED)
+    @transition(
+        field=status,
+        source=FulfilmentStatus.PROCESSING,
+        target=FulfilmentStatus.SHIPPED,
+        conditions=[order_is_fulfillable],
+        permission=can_fulfil,
+    )
     def ship(self) -> None:
         """The store handed its part to the carrier."""
 
-    @transition(field=status, source=FulfilmentStatus.SHIPPED, target=FulfilmentStatus.DELIVERED)
+    @transition(
+        field=status,
+        source=FulfilmentStatus.SHIPPED,
+        target=FulfilmentStatus.DELIVERED,
+        conditions=[order_is_fulfillable],
+        permission=can_fulfil,
+    )
     def deliver(self) -> None:
         """The buyer received this part."""
 
-    @transition(field=status, source=[FulfilmentStatus.PENDING, FulfilmentStatus.PROCESSING],
-                target=FulfilmentStatus.CANCELLED)
+    @transition(
+        field=status,
+        source=[FulfilmentStatus.PENDING, FulfilmentStatus.PROCESSING],
+        target=FulfilmentStatus.CANCELLED,
+    )
     def cancel(self) -> None:
         """The order was cancelled before this part shipped."""
 
@@ -131,14 +217,18 @@ class Fulfilment(FSMModelMixin, models.Model):
 class OrderItem(models.Model):
     """A line of an order: a snapshot of the product's name and unit price at checkout."""
 
-    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE,
-                              related_name="items")
-    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT,
-                                related_name="order_items")
-    store = models.ForeignKey(Store, verbose_name=_("store"), on_delete=models.PROTECT,
-                              related_name="order_items")
-    fulfilment = models.ForeignKey(Fulfilment, verbose_name=_("fulfilment"),
-                                   on_delete=models.CASCADE, related_name="items")
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="items"
+    )
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="order_items"
+    )
+    store = models.ForeignKey(
+        Store, verbose_name=_("store"), on_delete=models.PROTECT, related_name="order_items"
+    )
+    fulfilment = models.ForeignKey(
+        Fulfilment, verbose_name=_("fulfilment"), on_delete=models.CASCADE, related_name="items"
+    )
     product_name = models.CharField(_("product name"), max_length=200)
     unit_price_currency = models.CharField(_("currency"), max_length=3)
     unit_price = _money_field(_("unit price"), "unit_price_currency")
@@ -168,16 +258,23 @@ class TransitionLog(models.Model):
         FULFILMENT = "fulfilment", _("Fulfilment")
         PAYMENT = "payment", _("Payment")
 
-    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE,
-                              related_name="history")
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="history"
+    )
     subject = models.CharField(_("subject"), max_length=20, choices=Subject.choices)
     subject_id = models.BigIntegerField(_("subject id"))
     transition = models.CharField(_("transition"), max_length=50)
     source = models.CharField(_("from"), max_length=30)
     target = models.CharField(_("to"), max_length=30)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True,
-                              blank=True, on_delete=models.SET_NULL, related_name="+",
-                              help_text=_("Empty when the system made the change."))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Empty when the system made the change."),
+    )
     note = models.TextField(_("note"), blank=True, default="")
     created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
 
@@ -189,3 +286,43 @@ class TransitionLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} {self.subject_id}: {self.source} → {self.target}"
+
+
+class IdempotencyKey(models.Model):
+    """A claimed ``Idempotency-Key``: the request it was first used with and the stored answer.
+
+    The row is created (and committed) before the request does anything, so that a racing request
+    with the same key finds it and waits for the answer instead of doing the work again.
+    ``status_code`` stays empty while the first request is still running.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    key = models.CharField(_("key"), max_length=255)
+    fingerprint = models.CharField(
+        _("request fingerprint"),
+        max_length=64,
+        help_text=_("SHA-256 of the endpoint and the request body."),
+    )
+    status_code = models.PositiveSmallIntegerField(_("status code"), null=True, blank=True)
+    response_body = models.JSONField(
+        _("response body"), null=True, blank=True, encoder=DjangoJSONEncoder
+    )
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="ek_idempotency_one_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    @property
+    def is_complete(self) -> bool:
+        return self.status_code is not None

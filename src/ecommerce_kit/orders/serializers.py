@@ -1,0 +1,242 @@
+"""Shapes of orders and fulfilments, and validation of checkout and order-action input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ecommerce_kit.api.fields import MoneyField
+from ecommerce_kit.catalog.models import Store
+from ecommerce_kit.orders.countries import COUNTRY_CODES
+from ecommerce_kit.orders.models import Fulfilment, Order, OrderItem
+from ecommerce_kit.orders.selectors import (
+    list_fulfilment_actions,
+    list_order_actions,
+    may_see_payments,
+)
+
+_STRING_LIST = serializers.ListField(child=serializers.CharField())
+
+
+# --- Input -----------------------------------------------------------------------------------
+
+
+class ShippingAddressSerializer(serializers.Serializer):
+    full_name = serializers.CharField(max_length=200)
+    line1 = serializers.CharField(max_length=200)
+    line2 = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    city = serializers.CharField(max_length=100)
+    region = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    country = serializers.CharField(
+        min_length=2, max_length=2, help_text=_('ISO 3166-1 alpha-2 code, e.g. "AO".')
+    )
+    phone = serializers.RegexField(
+        r"^\+?[0-9 ()./-]{4,32}$", max_length=32, required=False, allow_blank=True
+    )
+
+    def validate_country(self, value: str) -> str:
+        code = value.upper()
+        if code not in COUNTRY_CODES:
+            raise serializers.ValidationError(_("Not an ISO 3166-1 alpha-2 country code."))
+        return code
+
+
+class PaymentInputSerializer(serializers.Serializer):
+    payment_method = serializers.CharField(max_length=64)
+    payment_data = serializers.DictField(required=False, default=dict)
+
+
+class CheckoutSerializer(PaymentInputSerializer):
+    shipping_address = ShippingAddressSerializer()
+    expected_total = MoneyField(required=False)
+
+
+class RefundSerializer(serializers.Serializer):
+    amount = MoneyField(required=False, positive=True)
+
+    def validate_amount(self, value: Any) -> Any:
+        currency = self.context.get("currency")
+        if currency and str(value.currency) != currency:
+            raise serializers.ValidationError(
+                _("The amount must be in the order's currency, %(currency)s.")
+                % {"currency": currency}
+            )
+        return value
+
+
+class ShipSerializer(serializers.Serializer):
+    tracking_number = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default=""
+    )
+
+
+# --- Output ----------------------------------------------------------------------------------
+
+
+class StoreRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Store
+        fields = ("id", "slug", "name")
+        read_only_fields = fields
+
+
+class OrderItemSerializer(serializers.ModelSerializer):
+    product = serializers.IntegerField(source="product_id", read_only=True)
+    store = serializers.IntegerField(source="store_id", read_only=True)
+    unit_price = MoneyField(read_only=True)
+    line_total = MoneyField(read_only=True)
+
+    class Meta:
+        model = OrderItem
+        fields = ("id", "product", "product_name", "unit_price", "quantity", "line_total", "store")
+        read_only_fields = fields
+
+
+def _viewer(serializer: serializers.Serializer) -> Any:
+    request = serializer.context.get("request")
+    return getattr(request, "user", None)
+
+
+class OrderFulfilmentSerializer(serializers.ModelSerializer):
+    """A fulfilment inside an order: ``items`` are the ids of the order's lines it ships."""
+
+    store = StoreRefSerializer(read_only=True)
+    items = serializers.SerializerMethodField()
+    available_transitions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Fulfilment
+        fields = ("id", "store", "status", "tracking_number", "items", "available_transitions")
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_items(self, fulfilment: Fulfilment) -> list[int]:
+        # The order's lines are prefetched once; reading them here costs no query.
+        return [
+            item.pk for item in fulfilment.order.items.all() if item.fulfilment_id == fulfilment.pk
+        ]
+
+    @extend_schema_field(_STRING_LIST)
+    def get_available_transitions(self, fulfilment: Fulfilment) -> list[str]:
+        return list_fulfilment_actions(fulfilment, _viewer(self))
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    """The order of the API contract; ``payments`` is empty for sellers (buyer and staff only)."""
+
+    items = OrderItemSerializer(many=True, read_only=True)
+    subtotal = MoneyField(read_only=True)
+    shipping = MoneyField(read_only=True)
+    tax = MoneyField(read_only=True)
+    total = MoneyField(read_only=True)
+    fulfilments = OrderFulfilmentSerializer(many=True, read_only=True)
+    available_transitions = serializers.SerializerMethodField()
+
+    FIELD_ORDER = (
+        "number",
+        "status",
+        "currency",
+        "items",
+        "subtotal",
+        "shipping",
+        "tax",
+        "total",
+        "shipping_address",
+        "fulfilments",
+        "payments",
+        "available_transitions",
+        "created_at",
+        "updated_at",
+    )
+
+    class Meta:
+        model = Order
+        fields = (
+            "number",
+            "status",
+            "currency",
+            "items",
+            "subtotal",
+            "shipping",
+            "tax",
+            "total",
+            "shipping_address",
+            "fulfilments",
+            "available_transitions",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # The payments app is imported here, not at module level, to keep the apps acyclic.
+        from ecommerce_kit.payments.serializers import PaymentSerializer
+
+        fields = super().get_fields()
+        fields["payments"] = PaymentSerializer(many=True, read_only=True)
+        return {name: fields[name] for name in self.FIELD_ORDER}
+
+    @extend_schema_field(_STRING_LIST)
+    def get_available_transitions(self, order: Order) -> list[str]:
+        return list_order_actions(order, _viewer(self))
+
+    def to_representation(self, instance: Order) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if not may_see_payments(instance, _viewer(self)):
+            data["payments"] = []
+        return data
+
+
+class CheckoutResultSerializer(serializers.Serializer):
+    """``{"order": Order, "payment": Payment}``, the answer of ``checkout/`` and ``pay/``."""
+
+    order = OrderSerializer(read_only=True)
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        from ecommerce_kit.payments.serializers import PaymentSerializer
+
+        fields = super().get_fields()
+        fields["payment"] = PaymentSerializer(read_only=True)
+        return fields
+
+
+class FulfilmentSerializer(serializers.ModelSerializer):
+    """A fulfilment as a seller works on it: its order, address and the lines to ship."""
+
+    order = serializers.CharField(source="order.number", read_only=True)
+    order_status = serializers.CharField(source="order.status", read_only=True)
+    store = StoreRefSerializer(read_only=True)
+    items = serializers.SerializerMethodField()
+    lines = OrderItemSerializer(source="items", many=True, read_only=True)
+    shipping_address = serializers.JSONField(source="order.shipping_address", read_only=True)
+    available_transitions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Fulfilment
+        fields = (
+            "id",
+            "order",
+            "order_status",
+            "store",
+            "status",
+            "tracking_number",
+            "items",
+            "lines",
+            "shipping_address",
+            "available_transitions",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_items(self, fulfilment: Fulfilment) -> list[int]:
+        return [item.pk for item in fulfilment.items.all()]
+
+    @extend_schema_field(_STRING_LIST)
+    def get_available_transitions(self, fulfilment: Fulfilment) -> list[str]:
+        return list_fulfilment_actions(fulfilment, _viewer(self))

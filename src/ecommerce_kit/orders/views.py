@@ -1,0 +1,279 @@
+"""HTTP endpoints of checkout, orders and fulfilments (see the API contract)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import django_filters
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotAuthenticated
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ecommerce_kit.api.views import KitViewMixin
+from ecommerce_kit.exceptions import NotFoundError, PermissionDeniedError
+from ecommerce_kit.orders import idempotency, selectors, services
+from ecommerce_kit.orders.models import Fulfilment, Order
+from ecommerce_kit.orders.serializers import (
+    CheckoutResultSerializer,
+    CheckoutSerializer,
+    FulfilmentSerializer,
+    OrderSerializer,
+    PaymentInputSerializer,
+    RefundSerializer,
+    ShipSerializer,
+)
+from ecommerce_kit.orders.states import FulfilmentStatus, OrderStatus
+
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    name=idempotency.HEADER,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    type=str,
+    description="Up to 255 characters. The same key from the same user within "
+    "IDEMPOTENCY_KEY_TTL returns the first answer and does nothing again.",
+)
+
+
+class IdempotentViewMixin:
+    """Run a write once per ``Idempotency-Key`` and replay its answer for repeats."""
+
+    def run_idempotent(
+        self, request: Request, *, scope: str, run: Callable[[], Response]
+    ) -> Response:
+        key = idempotency.clean_key(request.headers.get(idempotency.HEADER))
+        if key is None:
+            return run()
+        fingerprint = idempotency.request_fingerprint(scope=scope, payload=request.data)
+        claim = idempotency.claim_key(user=_buyer(request), key=key, fingerprint=fingerprint)
+        if isinstance(claim, idempotency.StoredResponse):
+            replay = Response(claim.body, status=claim.status_code)
+            replay["Idempotent-Replayed"] = "true"
+            return replay
+        try:
+            response = run()
+        except Exception as exc:
+            try:
+                response = self.handle_exception(exc)  # type: ignore[attr-defined]
+            except Exception:
+                # Not an answer of the contract: give the key back so the client can retry.
+                idempotency.release_key(claim=claim)
+                raise
+        idempotency.complete_key(claim=claim, status_code=response.status_code, body=response.data)
+        return response
+
+
+def _buyer(request: Request) -> AbstractBaseUser:
+    """The authenticated user of ``request`` (the views require authentication)."""
+    user = request.user
+    if isinstance(user, AnonymousUser):
+        raise NotAuthenticated()
+    return user
+
+
+def _order_response(request: Request, order: Order, *, status_code: int = 200) -> Response:
+    fresh = selectors.get_visible_order(request.user, order.number) or order
+    return Response(OrderSerializer(fresh, context={"request": request}).data, status=status_code)
+
+
+def _result_response(request: Request, order: Order, payment: Any) -> Response:
+    fresh = selectors.get_visible_order(request.user, order.number) or order
+    data = CheckoutResultSerializer(
+        {"order": fresh, "payment": payment}, context={"request": request}
+    ).data
+    return Response(data, status=status.HTTP_201_CREATED)
+
+
+class CheckoutView(IdempotentViewMixin, KitViewMixin, APIView):
+    """``POST checkout/``: turn the user's cart into an order and pay it."""
+
+    permission_classes = [IsAuthenticated]
+    throttle_scope = "ecommerce_kit.checkout"
+
+    @extend_schema(
+        operation_id="checkout",
+        request=CheckoutSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={201: CheckoutResultSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        return self.run_idempotent(request, scope="checkout", run=lambda: self._checkout(request))
+
+    def _checkout(self, request: Request) -> Response:
+        serializer = CheckoutSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        order, payment = services.checkout(
+            user=_buyer(request),
+            shipping_address=dict(data["shipping_address"]),
+            payment_method=data["payment_method"],
+            payment_data=data["payment_data"],
+            expected_total=data.get("expected_total"),
+            idempotency_key=idempotency.clean_key(request.headers.get(idempotency.HEADER)),
+        )
+        return _result_response(request, order, payment)
+
+
+class OrderFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=OrderStatus.choices)
+
+    class Meta:
+        model = Order
+        fields = ["status"]
+
+
+class FulfilmentFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=FulfilmentStatus.choices)
+
+    class Meta:
+        model = Fulfilment
+        fields = ["status"]
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class OrderViewSet(
+    IdempotentViewMixin,
+    KitViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Orders: list, detail, and the ``cancel/``, ``pay/`` and ``refund/`` actions."""
+
+    serializer_class = OrderSerializer
+    permission_classes = [IsAuthenticated]
+    lookup_field = "number"
+    lookup_value_regex = "[^/]+"
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = OrderFilter
+
+    def get_queryset(self) -> QuerySet[Order]:
+        if self.action == "list":
+            queryset = selectors.list_orders_for(self.request.user)
+        else:
+            queryset = selectors.list_visible_orders(self.request.user)
+        return selectors.with_order_details(queryset)
+
+    @property
+    def throttle_scope(self) -> str | None:
+        """Payment attempts and refunds are throttled; the other actions are not."""
+        return "ecommerce_kit.payment" if self.action in ("pay", "refund") else None
+
+    def _visible_order(self, number: str) -> Order:
+        order = selectors.list_visible_orders(self.request.user).filter(number=number).first()
+        if order is None:
+            raise NotFoundError()
+        return order
+
+    @extend_schema(request=CancelSerializer, responses={200: OrderSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, number: str) -> Response:
+        order = self._visible_order(number)
+        if not (order.buyer_id == request.user.pk or request.user.is_staff):
+            raise PermissionDeniedError()
+        serializer = CancelSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = services.cancel_order(
+            order_id=order.pk, actor=request.user, note=serializer.validated_data["reason"]
+        )
+        return _order_response(request, order)
+
+    @extend_schema(
+        request=PaymentInputSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={201: CheckoutResultSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def pay(self, request: Request, number: str) -> Response:
+        order = self._visible_order(number)
+        if order.buyer_id != request.user.pk:
+            raise PermissionDeniedError()
+        return self.run_idempotent(
+            request, scope=f"pay:{order.number}", run=lambda: self._pay(request, order)
+        )
+
+    def _pay(self, request: Request, order: Order) -> Response:
+        serializer = PaymentInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order, payment = services.pay_order(
+            order_id=order.pk,
+            actor=request.user,
+            payment_method=serializer.validated_data["payment_method"],
+            payment_data=serializer.validated_data["payment_data"],
+        )
+        return _result_response(request, order, payment)
+
+    @extend_schema(request=RefundSerializer, responses={200: OrderSerializer})
+    @action(detail=True, methods=["post"])
+    def refund(self, request: Request, number: str) -> Response:
+        from ecommerce_kit.payments.services import refund_order
+
+        order = self._visible_order(number)
+        if not request.user.is_staff:
+            raise PermissionDeniedError()
+        serializer = RefundSerializer(data=request.data, context={"currency": order.currency})
+        serializer.is_valid(raise_exception=True)
+        refund_order(
+            order=order, amount=serializer.validated_data.get("amount"), actor=request.user
+        )
+        return _order_response(request, order)
+
+
+class FulfilmentViewSet(KitViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """A seller's fulfilments (staff: all) and their ``process/``, ``ship/``, ``deliver/``."""
+
+    serializer_class = FulfilmentSerializer
+    permission_classes = [IsAuthenticated]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = FulfilmentFilter
+
+    def get_queryset(self) -> QuerySet[Fulfilment]:
+        return selectors.list_fulfilments_for(self.request.user)
+
+    def _visible_fulfilment_id(self, pk: str) -> int:
+        fulfilment_id = int(pk) if str(pk).isdigit() else None
+        if fulfilment_id is None or not self.get_queryset().filter(pk=fulfilment_id).exists():
+            raise NotFoundError()
+        return fulfilment_id
+
+    def _respond(self, request: Request, fulfilment_id: int) -> Response:
+        fulfilment = self.get_queryset().get(pk=fulfilment_id)
+        return Response(FulfilmentSerializer(fulfilment, context={"request": request}).data)
+
+    @extend_schema(request=None, responses={200: FulfilmentSerializer})
+    @action(detail=True, methods=["post"])
+    def process(self, request: Request, pk: str) -> Response:
+        fulfilment_id = self._visible_fulfilment_id(pk)
+        services.process_fulfilment(fulfilment_id=fulfilment_id, actor=request.user)
+        return self._respond(request, fulfilment_id)
+
+    @extend_schema(request=ShipSerializer, responses={200: FulfilmentSerializer})
+    @action(detail=True, methods=["post"])
+    def ship(self, request: Request, pk: str) -> Response:
+        fulfilment_id = self._visible_fulfilment_id(pk)
+        serializer = ShipSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.ship_fulfilment(
+            fulfilment_id=fulfilment_id,
+            actor=request.user,
+            tracking_number=serializer.validated_data["tracking_number"],
+        )
+        return self._respond(request, fulfilment_id)
+
+    @extend_schema(request=None, responses={200: FulfilmentSerializer})
+    @action(detail=True, methods=["post"])
+    def deliver(self, request: Request, pk: str) -> Response:
+        fulfilment_id = self._visible_fulfilment_id(pk)
+        services.deliver_fulfilment(fulfilment_id=fulfilment_id, actor=request.user)
+        return self._respond(request, fulfilment_id)

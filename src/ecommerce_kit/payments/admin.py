@@ -1,0 +1,181 @@
+"""Admin screens: payments (with their refunds and history), webhook events, gateway calls.
+
+Everything here is read-only: money moves only through the services (and their gateway calls),
+never by editing a row. Staff can capture authorized payments from the payment list.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from ecommerce_kit.exceptions import EcommerceKitError
+from ecommerce_kit.payments import services
+from ecommerce_kit.payments.models import GatewayCallLog, Payment, Refund, WebhookEvent
+from ecommerce_kit.payments.states import PaymentStatus
+
+REFUND_FIELDS: tuple[str, ...] = (
+    "created_at",
+    "amount",
+    "status",
+    "reference",
+    "failure_message",
+    "actor",
+)
+EVENT_INLINE_FIELDS: tuple[str, ...] = ("received_at", "event_id", "event_type", "outcome")
+PAYMENT_FIELDS: tuple[str, ...] = (
+    "order_link",
+    "gateway",
+    "status",
+    "amount",
+    "captured",
+    "refunded",
+    "reference",
+    "next_action",
+    "payment_data",
+    "failure_message",
+    "history",
+    "created_at",
+    "updated_at",
+)
+
+
+class ReadOnlyAdminMixin:
+    """No adding, changing or deleting from the admin; viewing only (the ``view`` permission)."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class RefundInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Refund
+    extra = 0
+    fields = readonly_fields = REFUND_FIELDS
+
+
+class WebhookEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = WebhookEvent
+    extra = 0
+    fields = readonly_fields = EVENT_INLINE_FIELDS
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "id",
+        "order_link",
+        "gateway",
+        "status",
+        "amount",
+        "captured",
+        "refunded",
+        "created_at",
+    ]
+    list_filter = ["status", "gateway", "currency"]
+    search_fields = ["order__number", "reference"]
+    list_select_related = ["order"]
+    date_hierarchy = "created_at"
+    fields = readonly_fields = PAYMENT_FIELDS
+    inlines = [RefundInline, WebhookEventInline]
+    actions = ["capture_authorized"]
+
+    @admin.display(description=_("order"), ordering="order__number")
+    def order_link(self, payment: Payment) -> str:
+        try:
+            url = reverse("admin:ecommerce_kit_orders_order_change", args=[payment.order_id])
+        except NoReverseMatch:
+            return payment.order.number
+        return format_html('<a href="{}">{}</a>', url, payment.order.number)
+
+    @admin.display(description=_("history"))
+    def history(self, payment: Payment) -> str:
+        from ecommerce_kit.orders.models import TransitionLog
+
+        rows = (
+            TransitionLog.objects.filter(subject="payment", subject_id=payment.pk)
+            .select_related("actor")
+            .order_by("created_at", "id")
+        )
+        lines = [
+            format_html(
+                "{} · {} → {} · {} · {}",
+                row.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                row.source,
+                row.target,
+                row.actor or _("system"),
+                row.note,
+            )
+            for row in rows
+        ]
+        return format_html("<br>".join(["{}"] * len(lines)), *lines) if lines else "—"
+
+    @admin.action(description=_("Capture the selected authorized payments"))
+    def capture_authorized(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
+        done = 0
+        for payment in queryset.filter(status=PaymentStatus.AUTHORIZED):
+            try:
+                services.capture_payment(payment_id=payment.pk, actor=request.user)
+            except EcommerceKitError as exc:
+                self.message_user(request, f"#{payment.pk}: {exc}", messages.ERROR)
+            else:
+                done += 1
+        self.message_user(request, _("%(count)d payment(s) captured.") % {"count": done})
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["received_at", "gateway", "event_id", "event_type", "payment", "outcome"]
+    list_filter = ["gateway", "event_type"]
+    search_fields = ["event_id", "payment__reference", "payment__order__number"]
+    date_hierarchy = "received_at"
+    readonly_fields = [
+        "gateway",
+        "event_id",
+        "event_type",
+        "payment",
+        "payload",
+        "outcome",
+        "received_at",
+    ]
+
+
+@admin.register(GatewayCallLog)
+class GatewayCallLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "gateway",
+        "method",
+        "url",
+        "attempt",
+        "status_code",
+        "outcome",
+        "duration_ms",
+    ]
+    list_filter = ["gateway", "outcome", "method"]
+    search_fields = ["url"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "gateway",
+        "method",
+        "url",
+        "attempt",
+        "status_code",
+        "outcome",
+        "duration_ms",
+        "request_body",
+        "response_body",
+        "error",
+        "created_at",
+    ]

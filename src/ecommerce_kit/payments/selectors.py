@@ -1,0 +1,34 @@
+"""Read-only queries of the payments app."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
+
+from ecommerce_kit.exceptions import NotFoundError
+from ecommerce_kit.payments.models import Payment
+
+if TYPE_CHECKING:
+    from ecommerce_kit.orders.models import Order
+
+
+def get_order_for_payments(*, number: str, user: Any) -> Order:
+    """Return the order ``number`` when ``user`` is its buyer or staff.
+
+    :raises NotFoundError: for anyone else, so that order numbers cannot be probed.
+    """
+    from ecommerce_kit.orders.models import Order
+
+    queryset = Order.objects.all()
+    if not getattr(user, "is_staff", False):
+        queryset = queryset.filter(buyer_id=getattr(user, "pk", None))
+    order = queryset.filter(number=number).first()
+    if order is None:
+        raise NotFoundError()
+    return order
+
+
+def list_order_payments(*, order: Order) -> QuerySet[Payment]:
+    """Return the payments of ``order``, oldest first."""
+    return Payment.objects.filter(order=order).order_by("created_at", "id")

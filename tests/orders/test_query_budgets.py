@@ -1,0 +1,98 @@
+"""Query budgets: lists and details cost a fixed number of queries; checkout grows per line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from ecommerce_kit.orders.states import OrderStatus
+from tests.factories import ProductFactory, StaffFactory, UserFactory
+from tests.orders.factories import checkout_body, make_cart, make_order
+from tests.payments.factories import make_payment
+
+pytestmark = pytest.mark.django_db
+
+
+def _orders(buyer: Any, count: int, lines: int) -> list[Any]:
+    orders = []
+    for _ in range(count):
+        order = make_order(
+            buyer=buyer,
+            lines=[(ProductFactory(), 1) for _ in range(lines)],
+            status=OrderStatus.CONFIRMED,
+        )
+        make_payment(order=order)
+        orders.append(order)
+    return orders
+
+
+def _count(call: Any) -> int:
+    with CaptureQueriesContext(connection) as context:
+        response = call()
+    assert response.status_code in (200, 201), response.data
+    return len(context.captured_queries)
+
+
+def test_order_list_queries_do_not_grow_with_orders_or_lines(
+    client_for: Any, django_assert_num_queries: Any
+) -> None:
+    small, large = UserFactory(), UserFactory()
+    _orders(small, count=1, lines=1)
+    _orders(large, count=6, lines=4)
+    baseline = _count(lambda: client_for(small).get("/api/v1/orders/"))
+    with django_assert_num_queries(baseline):
+        response = client_for(large).get("/api/v1/orders/")
+    assert len(response.data["results"]) == 6
+    assert baseline <= 6  # count, orders, items, fulfilments with stores, payments
+
+
+def test_staff_order_list_queries_are_fixed(
+    client_for: Any, django_assert_num_queries: Any
+) -> None:
+    staff = StaffFactory()
+    _orders(UserFactory(), count=1, lines=1)
+    baseline = _count(lambda: client_for(staff).get("/api/v1/orders/"))
+    _orders(UserFactory(), count=5, lines=3)
+    with django_assert_num_queries(baseline):
+        assert len(client_for(staff).get("/api/v1/orders/").data["results"]) == 6
+
+
+def test_order_detail_queries_do_not_grow_with_lines(
+    client_for: Any, django_assert_num_queries: Any
+) -> None:
+    buyer = UserFactory()
+    small = _orders(buyer, count=1, lines=1)[0]
+    large = _orders(buyer, count=1, lines=8)[0]
+    make_payment(order=large)
+    baseline = _count(lambda: client_for(buyer).get(f"/api/v1/orders/{small.number}/"))
+    with django_assert_num_queries(baseline):
+        response = client_for(buyer).get(f"/api/v1/orders/{large.number}/")
+    assert len(response.data["items"]) == 8
+    assert len(response.data["fulfilments"]) == 8
+
+
+def test_fulfilment_list_queries_are_fixed(client_for: Any, django_assert_num_queries: Any) -> None:
+    staff = StaffFactory()
+    _orders(UserFactory(), count=1, lines=1)
+    baseline = _count(lambda: client_for(staff).get("/api/v1/fulfilments/"))
+    _orders(UserFactory(), count=4, lines=3)
+    with django_assert_num_queries(baseline):
+        assert len(client_for(staff).get("/api/v1/fulfilments/").data["results"]) == 13
+
+
+def test_checkout_queries_grow_by_at_most_two_per_line(
+    client_for: Any, django_assert_max_num_queries: Any
+) -> None:
+    one, many = UserFactory(), UserFactory()
+    make_cart(one, [(ProductFactory(), 1)])
+    make_cart(many, [(ProductFactory(), 1) for _ in range(6)])
+    baseline = _count(
+        lambda: client_for(one).post("/api/v1/checkout/", checkout_body(), format="json")
+    )
+    with django_assert_max_num_queries(baseline + 2 * 5):
+        response = client_for(many).post("/api/v1/checkout/", checkout_body(), format="json")
+    assert response.status_code == 201
+    assert len(response.data["order"]["items"]) == 6
