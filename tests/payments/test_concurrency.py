@@ -127,3 +127,47 @@ def test_many_racing_refunds_add_up_to_at_most_captured(scripted_gateway: Any) -
     payment = Payment.objects.get(pk=payment.pk)
     assert payment.refunded == Money("900.00", "AOA")
     assert Refund.objects.filter(status="succeeded").count() == 3
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_capture_webhook_racing_a_cancellation_gives_the_money_back(
+    scripted_gateway: Any, round_: int
+) -> None:
+    from django.db.models import Sum
+
+    from ecommerce_kit.orders.services import cancel_order
+
+    payment = make_payment(gateway="scripted", status=PaymentStatus.PENDING)
+    order = payment.order
+    body, headers = signed_webhook(
+        {
+            "event_id": f"evt_{round_}",
+            "payment_id": payment.pk,
+            "type": "payment.captured",
+        }
+    )
+
+    def act(i: int) -> Any:
+        if i == 0:
+            return (
+                Client()
+                .post(
+                    "/api/v1/payments/webhooks/scripted/",
+                    data=body,
+                    content_type="application/json",
+                    **headers,
+                )
+                .status_code
+            )
+        return cancel_order(order_id=order.pk, actor=None, note="race").status
+
+    results = run_in_threads(2, act)
+    assert results == [200, "cancelled"], results
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert order.status == "cancelled"
+    assert payment.status in ("refunded", "failed")
+    given_back = Refund.objects.filter(payment=payment, status="succeeded").aggregate(
+        total=Sum("amount")
+    )["total"]
+    assert given_back == payment.amount.amount

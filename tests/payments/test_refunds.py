@@ -196,3 +196,25 @@ def test_late_authorization_is_voided(scripted_gateway: Any) -> None:
     )
     assert [name for name, _ in scripted_gateway.calls] == ["void"]
     assert not Refund.objects.exists()
+
+
+def test_retry_pending_refunds_settles_old_reservations_once(scripted_gateway: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ecommerce_kit.payments.tasks import retry_pending_refunds
+
+    payment = make_payment(gateway="scripted")
+    old = Refund.objects.create(payment=payment, currency="AOA", amount=Money(300, "AOA"))
+    Refund.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    Refund.objects.create(payment=payment, currency="AOA", amount=Money(100, "AOA"))  # under way
+    assert retry_pending_refunds() == 1
+    old.refresh_from_db()
+    payment.refresh_from_db()
+    assert old.status == "succeeded"
+    assert (payment.status, payment.refunded) == ("partially_refunded", Money(300, "AOA"))
+    assert retry_pending_refunds() == 0
+    # The pending reservation still counts against what is refundable.
+    with pytest.raises(RefundExceedsCapturedError):
+        refund_order(order=payment.order, amount=Money("600.01", "AOA"), actor=None)

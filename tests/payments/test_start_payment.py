@@ -183,3 +183,11 @@ def test_start_payment_calls_gateway_outside_any_transaction(
     assert payment.status == "captured"
     assert scripted_gateway.calls == [("create_payment", False)]
     assert hooks.calls == [(payment.pk, "pending", "captured", False)]
+
+
+def test_start_payment_query_budget(
+    gateways_config: dict[str, Any], django_assert_max_num_queries: Any
+) -> None:
+    order = make_order()
+    with django_assert_max_num_queries(15):
+        start_payment(order=order, gateway_id="dummy", payment_data={}, actor=None)

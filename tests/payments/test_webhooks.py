@@ -258,3 +258,13 @@ def test_capture_webhook_for_failed_payment_gives_the_money_back(
     assert payment.status == "failed"
     assert [name for name, _ in scripted_gateway.calls] == ["refund"]
     assert payment.refunds.get().status == "succeeded"
+
+
+def test_webhook_query_budget(
+    client: Any, gateways_config: dict[str, Any], django_assert_max_num_queries: Any
+) -> None:
+    payment = _pending_payment()
+    with django_assert_max_num_queries(15):
+        assert _post(client, _captured_event(payment)).status_code == 200
+    with django_assert_max_num_queries(7):
+        assert _post(client, _captured_event(payment)).json()["result"] == "duplicate"

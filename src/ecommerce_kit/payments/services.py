@@ -13,11 +13,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
 from moneyed import Money
@@ -69,6 +71,7 @@ __all__ = [
     "handle_webhook",
     "refund_order",
     "release_order_payments",
+    "retry_pending_refunds",
     "start_payment",
 ]
 
@@ -563,6 +566,30 @@ def refund_order(*, order: Order, amount: Money | None, actor: Actor) -> list[Pa
             _("The payment provider could not refund the payment; nothing was refunded for it.")
         )
     return payments
+
+
+def retry_pending_refunds(*, older_than: timedelta = timedelta(minutes=10)) -> int:
+    """Call the gateway again for refunds reserved long ago and never settled, then settle them.
+
+    A reservation stays ``pending`` when the process stopped between the gateway call and its
+    settlement. The call is repeated with the same ``refund_id`` (the provider's idempotency key),
+    so a refund that did go through is not made twice; a failure releases the reservation.
+
+    :param older_than: Only reservations at least this old (calls under way are left alone).
+    :returns: How many reservations were settled.
+    """
+    cutoff = timezone.now() - older_than
+    refunds = list(
+        Refund.objects.filter(
+            status=RefundStatus.PENDING,
+            created_at__lt=cutoff,
+            payment__status__in=CAPTURED_STATUSES,
+        )
+        .select_related("payment")
+        .order_by("id")
+    )
+    _execute_refunds(refunds, actor=None)
+    return len(refunds)
 
 
 # --- Release (after an order was cancelled) --------------------------------------------------

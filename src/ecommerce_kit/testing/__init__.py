@@ -1,0 +1,10 @@
+"""Testing support for code built on ecommerce_kit.
+
+- :mod:`ecommerce_kit.testing.contract`: :class:`~ecommerce_kit.testing.contract.GatewayContract`,
+  the test suite every payment gateway plugin must pass;
+- :mod:`ecommerce_kit.testing.pytest_plugin`: fixtures (``kit_plugin_manager``, ``kit_gateways``,
+  ``kit_order``), enabled with ``pytest_plugins = ["ecommerce_kit.testing.pytest_plugin"]``;
+- :mod:`ecommerce_kit.testing.factories`: :func:`~ecommerce_kit.testing.factories.create_order`.
+"""
+
+from __future__ import annotations
