@@ -12,6 +12,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from ecommerce_kit.api.enums import ENUM_NAME_OVERRIDES
+
 BASE_DIR = Path(__file__).resolve().parent
 SECRET_KEY = "tests-only-not-secret"  # noqa: S105
 DEBUG = False
@@ -91,16 +93,15 @@ else:
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 REST_FRAMEWORK = {
-    # Basic first, so that anonymous requests are challenged with 401 (as with the JWT of the
-    # example project) rather than answered 403, which DRF does when no authenticator sends a
-    # WWW-Authenticate header.
+    # Session authentication alone: the kit's views still answer anonymous clients 401.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.BasicAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+
+SPECTACULAR_SETTINGS = {"ENUM_NAME_OVERRIDES": ENUM_NAME_OVERRIDES}
 
 CELERY_TASK_ALWAYS_EAGER = True
 

@@ -27,6 +27,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 import ecommerce_kit
+from ecommerce_kit.api.enums import ENUM_NAME_OVERRIDES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -243,6 +244,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Names for the kit's status enums (orders, fulfilments and payments all have a "status").
+    "ENUM_NAME_OVERRIDES": ENUM_NAME_OVERRIDES,
 }
 
 # --- Internationalisation ---------------------------------------------------------------------

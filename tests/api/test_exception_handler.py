@@ -218,8 +218,8 @@ def test_a_host_view_can_opt_in_through_the_drf_setting() -> None:
 
 
 @pytest.mark.django_db
-def test_unauthenticated_without_a_challenge_is_403_with_the_same_code() -> None:
-    """With session authentication only, DRF cannot send a 401 challenge; the code stays."""
+def test_unauthenticated_with_session_authentication_only_is_401() -> None:
+    """DRF alone would answer 403 here (no authenticator sends a challenge); kit views say 401."""
     from rest_framework.authentication import SessionAuthentication
     from rest_framework.permissions import IsAuthenticated
 
@@ -231,5 +231,6 @@ def test_unauthenticated_without_a_challenge_is_403_with_the_same_code() -> None
             return Response({})
 
     response = _Private.as_view()(APIRequestFactory().get("/x/"))
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert response.data["code"] == "not_authenticated"
+    assert response["WWW-Authenticate"] == 'Session realm="api"'

@@ -149,7 +149,7 @@ def test_order_detail_hidden_from_others(client_for: Any, who: str) -> None:
         "anonymous": lambda: None,
     }[who]()
     response = client_for(user).get(_detail(order))
-    assert response.status_code == (404 if user else 403)
+    assert response.status_code == (404 if user else 401)
 
 
 def test_order_detail_unknown_number_is_404(client_for: Any, staff: Any) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from rest_framework.pagination import BasePagination
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 
@@ -18,11 +19,18 @@ class KitViewMixin:
     """Give a DRF view the kit's error shape, pagination and write throttles.
 
     The kit's endpoints answer in the contract's error shape whatever the host's
-    ``REST_FRAMEWORK["EXCEPTION_HANDLER"]`` is.
+    ``REST_FRAMEWORK["EXCEPTION_HANDLER"]`` is, and tell an unauthenticated client 401 (not 403)
+    whatever authentication the host uses.
     """
 
     pagination_class: type[BasePagination] | None = KitPagination
     throttle_classes: Sequence[type[BaseThrottle]] = [WriteOnlyScopedThrottle]
+
+    def get_authenticate_header(self, request: Request) -> str:
+        # With session authentication alone DRF has no challenge of its own to send and would
+        # answer 403; a client that is not signed in is told 401 so it knows to authenticate.
+        header = super().get_authenticate_header(request)  # type: ignore[misc]
+        return header or 'Session realm="api"'
 
     def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response | None]:
         return exception_handler

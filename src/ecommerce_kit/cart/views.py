@@ -9,7 +9,7 @@ the anonymous cart's token is remembered in it so that a session login merges th
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -184,11 +184,6 @@ class CartMergeView(CartBaseView):
     """Move an anonymous cart's lines into the signed-in user's cart."""
 
     permission_classes = [IsAuthenticated]
-
-    def get_authenticate_header(self, request: Request) -> Any:
-        # An anonymous client is told 401 (not 403) whatever authentication the host uses; with
-        # session authentication alone DRF has no challenge of its own to send.
-        return super().get_authenticate_header(request) or 'Session realm="api"'
 
     @extend_schema(
         operation_id="cart_merge",

@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ecommerce_kit.api.fields import MoneyField
-from ecommerce_kit.catalog.models import Store
+from ecommerce_kit.catalog.serializers import StoreRefSerializer
 from ecommerce_kit.orders.countries import COUNTRY_CODES
 from ecommerce_kit.orders.models import Fulfilment, Order, OrderItem
 from ecommerce_kit.orders.selectors import (
@@ -75,13 +75,6 @@ class ShipSerializer(serializers.Serializer):
 
 
 # --- Output ----------------------------------------------------------------------------------
-
-
-class StoreRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Store
-        fields = ("id", "slug", "name")
-        read_only_fields = fields
 
 
 class OrderItemSerializer(serializers.ModelSerializer):
