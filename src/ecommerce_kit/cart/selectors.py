@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef
 from moneyed import Money
 
 from ecommerce_kit.cart.models import Cart, CartItem
@@ -61,18 +61,26 @@ class CartSummary:
         return [line for line in self.lines if line.available]
 
 
-def list_cart_items(cart: Cart) -> QuerySet[CartItem]:
+def list_cart_items(
+    cart: Cart, *, order_by: tuple[str, ...] = ("created_at", "id")
+) -> list[CartItem]:
     """Return the items of ``cart`` with what deciding their availability needs, in one query.
 
-    Each item's product comes with its store and group, and carries the ``is_group`` annotation
-    that :func:`ecommerce_kit.catalog.selectors.is_group` reads instead of querying.
+    Each item's product comes with its store and group, and with ``is_group`` set, which
+    :func:`ecommerce_kit.catalog.selectors.is_group` reads instead of querying.
+
+    :param order_by: The order of the lines (checkout sorts by product so that concurrent
+        checkouts lock stock rows in the same order).
     """
-    return (
+    items = list(
         CartItem.objects.filter(cart=cart)
         .select_related("product__store", "product__parent")
         .annotate(product_is_group=Exists(Product.objects.filter(parent=OuterRef("product_id"))))
-        .order_by("created_at", "id")
+        .order_by(*order_by)
     )
+    for item in items:
+        item.product.is_group = item.product_is_group  # type: ignore[attr-defined]
+    return items
 
 
 def is_line_available(item: CartItem, currency: str) -> bool:
@@ -94,12 +102,11 @@ def get_cart_summary(cart: Cart) -> CartSummary:
         of available lines) and ``subtotal`` (the sum of their line totals, in the cart's
         currency).
     """
-    items = list(list_cart_items(cart))
+    items = list_cart_items(cart)
     currency = cart.currency or None
     lines: list[CartLine] = []
     for item in items:
         product = item.product
-        product.is_group = item.product_is_group  # type: ignore[attr-defined]
         price: Money = product.price  # type: ignore[assignment]  # a djmoney MoneyField
         unit_price = quantize(price)
         lines.append(

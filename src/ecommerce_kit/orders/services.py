@@ -26,7 +26,9 @@ from moneyed import Money
 
 from ecommerce_kit import money, plugins
 from ecommerce_kit.cart.models import Cart, CartItem
+from ecommerce_kit.cart.selectors import list_cart_items
 from ecommerce_kit.catalog.models import Product
+from ecommerce_kit.catalog.selectors import is_purchasable
 from ecommerce_kit.conf import kit_settings
 from ecommerce_kit.exceptions import (
     CartEmptyError,
@@ -76,29 +78,6 @@ def _ensure_payment_method(payment_method: str, currency: str) -> None:
     gateways = plugins.list_gateways(currency=currency)
     if not any(gateway.id == payment_method for gateway in gateways):
         raise UnknownPaymentMethodError(payment_method=payment_method)
-
-
-def _read_cart_lines(cart: Cart) -> list[CartItem]:
-    """Read the cart's lines with their products, stores and groups in one query.
-
-    Lines are sorted by product so that concurrent checkouts update stock rows in the same order
-    (no deadlock on PostgreSQL).
-    """
-    return list(
-        CartItem.objects.filter(cart=cart)
-        .select_related("product__store", "product__parent")
-        .annotate(product_is_group=Exists(Product.objects.filter(parent=OuterRef("product_id"))))
-        .order_by("product_id")
-    )
-
-
-def _is_line_available(line: CartItem) -> bool:
-    product = line.product
-    if getattr(line, "product_is_group", False) or not product.is_active:
-        return False
-    if not product.store.is_selling:
-        return False
-    return product.parent_id is None or product.parent.is_active  # type: ignore[union-attr]
 
 
 def _line_total(line: CartItem) -> Money:
@@ -182,10 +161,14 @@ def _place_order(
 ) -> tuple[Order, list[int]]:
     """Re-read the cart, price it, reserve stock and record the order, in one transaction."""
     with transaction.atomic():
-        lines = _read_cart_lines(cart)
+        # Sorted by product so that concurrent checkouts update stock rows in the same order (no
+        # deadlock on PostgreSQL).
+        lines = list_cart_items(cart, order_by=("product_id",))
         if not lines:
             raise CartEmptyError()
-        unavailable = [line for line in lines if not _is_line_available(line)]
+        # A line in another currency than the cart's is reported as currency_mismatch by
+        # compute_totals below, so only purchasability is checked here.
+        unavailable = [line for line in lines if not is_purchasable(line.product)]
         if unavailable:
             raise ProductUnavailableError(
                 _("Some products in the cart are no longer available; remove them and retry."),
