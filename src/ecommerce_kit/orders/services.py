@@ -161,6 +161,8 @@ def _place_order(
 ) -> tuple[Order, list[int]]:
     """Re-read the cart, price it, reserve stock and record the order, in one transaction."""
     with transaction.atomic():
+        # Serialize against writes to the same cart (adds, merges) while it is being ordered.
+        cart = Cart.objects.select_for_update().get(pk=cart.pk)
         # Sorted by product so that concurrent checkouts update stock rows in the same order (no
         # deadlock on PostgreSQL).
         lines = list_cart_items(cart, order_by=("product_id",))
