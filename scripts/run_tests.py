@@ -185,7 +185,7 @@ class TemporaryPostgres:
         )
         options = (
             f"-h 127.0.0.1 -p {self.port} -k {self.tmp} -F "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50"
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
         started = self._run(
             str(self.bindir / "pg_ctl"),
