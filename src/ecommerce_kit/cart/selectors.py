@@ -72,7 +72,7 @@ def list_cart_items(
     :param order_by: The order of the lines (checkout sorts by product so that concurrent
         checkouts lock stock rows in the same order).
     """
-    items = list(
+    items: list[CartItem] = list(
         CartItem.objects.filter(cart=cart)
         .select_related("product__store", "product__parent")
         .annotate(product_is_group=Exists(Product.objects.filter(parent=OuterRef("product_id"))))

@@ -80,7 +80,7 @@ def cart_response(cart: Cart, status_code: int = status.HTTP_200_OK) -> Response
     return Response(CartSerializer(get_cart_summary(cart)).data, status=status_code)
 
 
-class CartBaseView(KitViewMixin, APIView):  # type: ignore[misc]  # throttle_classes typing
+class CartBaseView(KitViewMixin, APIView):
     permission_classes = [AllowAny]
     throttle_scope = "ecommerce_kit.cart"
 

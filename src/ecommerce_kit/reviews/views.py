@@ -50,7 +50,7 @@ class _ReadAnyoneWriteAuthenticated:
         return [IsAuthenticated()]
 
 
-class ProductReviewsView(_ReadAnyoneWriteAuthenticated, KitViewMixin, GenericAPIView):  # type: ignore[misc]
+class ProductReviewsView(_ReadAnyoneWriteAuthenticated, KitViewMixin, GenericAPIView):
     """``GET``: the public reviews of a product. ``POST``: review it (buyers only)."""
 
     serializer_class = ReviewSerializer
@@ -99,7 +99,7 @@ class ProductReviewsView(_ReadAnyoneWriteAuthenticated, KitViewMixin, GenericAPI
         return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 
 
-class ReviewDetailView(_ReadAnyoneWriteAuthenticated, KitViewMixin, APIView):  # type: ignore[misc]
+class ReviewDetailView(_ReadAnyoneWriteAuthenticated, KitViewMixin, APIView):
     """``GET`` a review; ``PATCH`` it (author); ``DELETE`` it (author or staff)."""
 
     throttle_scope = "ecommerce_kit.review"
@@ -129,7 +129,7 @@ class ReviewDetailView(_ReadAnyoneWriteAuthenticated, KitViewMixin, APIView):  #
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ProductRatingView(KitViewMixin, APIView):  # type: ignore[misc]
+class ProductRatingView(KitViewMixin, APIView):
     """``GET``: a product's rating with its distribution."""
 
     permission_classes = [AllowAny]

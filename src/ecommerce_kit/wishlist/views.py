@@ -25,7 +25,7 @@ def _signed_in(request: Request) -> AbstractBaseUser:
     return cast("AbstractBaseUser", request.user)
 
 
-class WishlistView(KitViewMixin, GenericAPIView):  # type: ignore[misc]
+class WishlistView(KitViewMixin, GenericAPIView):
     """``GET``: the user's wishlist. ``POST``: add a product (idempotent)."""
 
     permission_classes = [IsAuthenticated]
@@ -55,7 +55,7 @@ class WishlistView(KitViewMixin, GenericAPIView):  # type: ignore[misc]
         )
 
 
-class WishlistItemView(KitViewMixin, APIView):  # type: ignore[misc]
+class WishlistItemView(KitViewMixin, APIView):
     """``DELETE``: take a product out of the wishlist."""
 
     permission_classes = [IsAuthenticated]
