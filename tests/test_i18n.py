@@ -94,24 +94,123 @@ def test_every_error_message_is_translated_to_portuguese():
         assert str(InsufficientStockError().message) == "Stock insuficiente."
 
 
-def _po_catalog(text: str) -> dict[str, str]:
-    """Parse the singular entries of a ``.po`` file (enough for the kit's catalog)."""
+_GETTEXT_FUNCTIONS = {"gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy"}
+_TEMPLATE_TRANSLATE = re.compile(r"""{%\s*(?:translate|trans)\s+(?:"([^"]*)"|'([^']*)')""")
 
-    def unquote(block: str) -> str:
-        return "".join(ast.literal_eval(line) for line in re.findall(r'^".*"$', block, re.M))
 
-    pattern = re.compile(r'^msgid ((?:".*"\n)+)msgstr ((?:".*"(?:\n|$))+)', re.MULTILINE)
-    return {unquote(m.group(1)): unquote(m.group(2)) for m in pattern.finditer(text)}
+def _po_entries(text: str) -> list[dict[str, str]]:
+    """Parse a ``.po`` file into entries of ``{"flags", "msgid", "msgid_plural", "msgstr[0]"...}``.
+
+    Obsolete (``#~``) entries are skipped; ``test_portuguese_catalog_is_complete_and_compiled``
+    rejects them separately.
+    """
+    entries = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        entry: dict[str, str] = {"flags": ""}
+        key = ""
+        for line in block.splitlines():
+            if line.startswith("#,"):
+                entry["flags"] += line[2:]
+            elif line.startswith("#"):
+                continue
+            elif line.startswith('"'):
+                entry[key] += ast.literal_eval(line)
+            else:
+                key, _, value = line.partition(" ")
+                entry[key] = ast.literal_eval(value)
+        if "msgid" in entry:
+            entries.append(entry)
+    return entries
+
+
+def _msgstrs(entry: dict[str, str]) -> list[str]:
+    """The translations of ``entry``: its ``msgstr``, or each ``msgstr[n]`` of a plural entry."""
+    return [entry[key] for key in sorted(entry) if key.startswith("msgstr")]
+
+
+def _placeholders(message: str) -> list[str]:
+    """The ``%(name)d`` and ``{name}`` placeholders of ``message``, sorted."""
+    unescaped = message.replace("%%", "").replace("{{", "").replace("}}", "")
+    return sorted(
+        re.findall(r"%(?:\(\w+\))?[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]|{\w*}", unescaped)
+    )
+
+
+def _marked_messages() -> set[str]:
+    """Every literal message marked for translation in the package's code and templates."""
+    root = Path(ecommerce_kit.__file__).parent
+    found: set[str] = set()
+    for source in root.rglob("*.py"):
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        names = {
+            alias.asname or alias.name: alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation"
+            for alias in node.names
+        }
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and names.get(node.func.id) in _GETTEXT_FUNCTIONS
+            ):
+                count = 2 if names[node.func.id].startswith("ngettext") else 1
+                for arg in node.args[:count]:
+                    assert isinstance(arg, ast.Constant) and isinstance(arg.value, str), (
+                        f"{source.relative_to(root)}:{node.lineno}: translate literal strings only"
+                    )
+                    found.add(arg.value)
+    for template in root.rglob("templates/**/*.html"):
+        for match in _TEMPLATE_TRANSLATE.finditer(template.read_text(encoding="utf-8")):
+            found.add(match.group(1) if match.group(1) is not None else match.group(2))
+    return found
 
 
 def test_portuguese_catalog_is_complete_and_compiled():
     po_text = (LOCALE / "django.po").read_text(encoding="utf-8")
-    po = _po_catalog(po_text)
+    entries = [entry for entry in _po_entries(po_text) if entry["msgid"]]
     with (LOCALE / "django.mo").open("rb") as handle:
         mo = gettext.GNUTranslations(handle)
 
-    assert "#, fuzzy" not in po_text
-    assert [msgid for msgid, msgstr in po.items() if msgid and not msgstr] == []
-    assert {msgid: mo.gettext(msgid) for msgid in po if msgid} == {
-        msgid: msgstr for msgid, msgstr in po.items() if msgid
+    assert entries
+    assert [entry["msgid"] for entry in entries if "fuzzy" in entry["flags"]] == []
+    assert re.findall(r"^#~.*", po_text, re.MULTILINE) == []
+    assert [
+        entry["msgid"] for entry in entries if "" in _msgstrs(entry) or not _msgstrs(entry)
+    ] == []
+    singular = [entry for entry in entries if "msgid_plural" not in entry]
+    plural = [entry for entry in entries if "msgid_plural" in entry]
+    assert {e["msgid"]: mo.gettext(e["msgid"]) for e in singular} == {
+        e["msgid"]: e["msgstr"] for e in singular
     }
+    assert {
+        e["msgid"]: [mo.ngettext(e["msgid"], e["msgid_plural"], n) for n in (1, 2)] for e in plural
+    } == {e["msgid"]: [e["msgstr[0]"], e["msgstr[1]"]] for e in plural}
+
+
+def test_portuguese_translations_keep_every_placeholder():
+    entries = _po_entries((LOCALE / "django.po").read_text(encoding="utf-8"))
+    pairs = [
+        pair
+        for entry in entries
+        if entry["msgid"]
+        for pair in (
+            [(entry["msgid"], entry["msgstr[0]"]), (entry["msgid_plural"], entry["msgstr[1]"])]
+            if "msgid_plural" in entry
+            else [(entry["msgid"], entry["msgstr"])]
+        )
+    ]
+
+    assert any(_placeholders(source) for source, _ in pairs)
+    assert [
+        (source, pt) for source, pt in pairs if _placeholders(source) != _placeholders(pt)
+    ] == []
+
+
+def test_every_marked_message_is_in_the_portuguese_catalog():
+    catalog = set()
+    for entry in _po_entries((LOCALE / "django.po").read_text(encoding="utf-8")):
+        catalog.update({entry["msgid"], entry.get("msgid_plural", entry["msgid"])})
+
+    # Run `make messages` and translate the new entries when this fails.
+    assert sorted(_marked_messages() - catalog) == []

@@ -42,7 +42,8 @@ class Cart(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user or _('anonymous')} ({self.token[:8]}…)"
+        owner = self.user or _("anonymous")
+        return f"{owner} ({self.token[:8]}…)"
 
 
 class CartItem(models.Model):

@@ -22,7 +22,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from ecommerce_kit.exceptions import EcommerceKitError
@@ -31,6 +31,15 @@ from ecommerce_kit.orders.models import Fulfilment, Order, OrderItem, Transition
 
 #: The order actions offered as buttons in the admin.
 ADMIN_ORDER_ACTIONS = ("cancel", "refund")
+
+#: The translated labels of the order and fulfilment actions, for the admin's messages.
+_ACTION_LABELS = {
+    "cancel": _("Cancel order"),
+    "refund": _("Refund everything refundable"),
+    "process": _("start processing"),
+    "ship": _("mark shipped"),
+    "deliver": _("mark delivered"),
+}
 
 
 class _ReadOnlyInline(admin.TabularInline):
@@ -219,7 +228,7 @@ class OrderAdmin(admin.ModelAdmin):
             messages.success(
                 request,
                 gettext("%(action)s: done for order %(number)s.")
-                % {"action": name, "number": order.number},
+                % {"action": _ACTION_LABELS[name], "number": order.number},
             )
         return self._change_url(order)
 
@@ -238,7 +247,7 @@ class OrderAdmin(admin.ModelAdmin):
             messages.success(
                 request,
                 gettext("%(action)s: done for %(store)s.")
-                % {"action": name, "store": fulfilment.store},
+                % {"action": _ACTION_LABELS[name], "store": fulfilment.store},
             )
         return self._change_url(order)
 
@@ -255,7 +264,11 @@ class OrderAdmin(admin.ModelAdmin):
             for order in queryset
         )
         if done:
-            messages.success(request, gettext("Cancelled %(count)d order(s).") % {"count": done})
+            messages.success(
+                request,
+                ngettext("Cancelled %(count)d order.", "Cancelled %(count)d orders.", done)
+                % {"count": done},
+            )
 
 
 def _advance(fulfilment_id: int, name: str, request: HttpRequest) -> Fulfilment:
@@ -296,8 +309,12 @@ class FulfilmentAdmin(admin.ModelAdmin):
         if done:
             messages.success(
                 request,
-                gettext("%(action)s: done for %(count)d fulfilment(s).")
-                % {"action": name, "count": done},
+                ngettext(
+                    "%(action)s: done for %(count)d fulfilment.",
+                    "%(action)s: done for %(count)d fulfilments.",
+                    done,
+                )
+                % {"action": _ACTION_LABELS[name], "count": done},
             )
 
     @admin.action(description=_("Start processing selected fulfilments"))

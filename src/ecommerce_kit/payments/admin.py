@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from ecommerce_kit.exceptions import EcommerceKitError
 from ecommerce_kit.payments import services
@@ -131,7 +132,11 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 self.message_user(request, f"#{payment.pk}: {exc}", messages.ERROR)
             else:
                 done += 1
-        self.message_user(request, _("%(count)d payment(s) captured.") % {"count": done})
+        self.message_user(
+            request,
+            ngettext("%(count)d payment captured.", "%(count)d payments captured.", done)
+            % {"count": done},
+        )
 
 
 @admin.register(WebhookEvent)
