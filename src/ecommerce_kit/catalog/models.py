@@ -148,11 +148,11 @@ class ProductRating(models.Model):
     total = models.PositiveIntegerField(_("sum of ratings"), default=0)
     average = models.DecimalField(_("average"), max_digits=3, decimal_places=2, null=True,
                                   blank=True)
-    count_1 = models.PositiveIntegerField(default=0)
-    count_2 = models.PositiveIntegerField(default=0)
-    count_3 = models.PositiveIntegerField(default=0)
-    count_4 = models.PositiveIntegerField(default=0)
-    count_5 = models.PositiveIntegerField(default=0)
+    count_1 = models.PositiveIntegerField(_("1 star"), default=0)
+    count_2 = models.PositiveIntegerField(_("2 stars"), default=0)
+    count_3 = models.PositiveIntegerField(_("3 stars"), default=0)
+    count_4 = models.PositiveIntegerField(_("4 stars"), default=0)
+    count_5 = models.PositiveIntegerField(_("5 stars"), default=0)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
