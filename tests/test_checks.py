@@ -186,3 +186,8 @@ def test_several_errors_are_reported_at_once() -> None:
         "ecommerce_kit.E005",
         "ecommerce_kit.E010",
     ]
+
+
+def test_order_number_prefix_must_fit_the_number_column() -> None:
+    assert _ids(ORDER_NUMBER_PREFIX="X" * 22) == []
+    assert _ids(ORDER_NUMBER_PREFIX="X" * 23) == ["ecommerce_kit.E010"]

@@ -187,6 +187,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ecommerce_kit.cart.purge_stale_carts",
         "schedule": crontab(hour=3, minute=30),
     },
+    "purge-idempotency-keys": {
+        "task": "ecommerce_kit.orders.purge_idempotency_keys",
+        "schedule": crontab(hour=3, minute=45),
+    },
+    "retry-pending-refunds": {
+        "task": "ecommerce_kit.payments.retry_pending_refunds",
+        "schedule": timedelta(minutes=10),
+    },
 }
 
 # --- Auth -------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """System checks for ``settings.ECOMMERCE_KIT``.
 
-Every invalid setting is reported at startup (``manage.py check``, ``runserver``, ``migrate``) with a
-stable id, rather than failing later inside a request. Ids:
+Every invalid setting is reported at startup (``manage.py check``, ``runserver``, ``migrate``)
+with a stable id, rather than failing later inside a request. Ids:
 
 - ``ecommerce_kit.E001`` ``ECOMMERCE_KIT`` is not a dict, or holds an unknown key
 - ``ecommerce_kit.E002`` a currency is not an ISO 4217 code known to py-moneyed
@@ -39,6 +39,8 @@ _NON_NEGATIVE_NUMBERS = ("HTTP_BACKOFF",)
 _STRING_LISTS = ("PLUGINS", "BLOCKED_PLUGINS")
 _BOOLEANS = ("PLUGINS_AUTOLOAD", "REVIEWS_REQUIRE_PURCHASE")
 _STRINGS = ("ORDER_NUMBER_PREFIX", "CART_SESSION_KEY")
+# Order numbers are "<prefix>-XXXX-XXXX" in a 32-character column.
+MAX_ORDER_NUMBER_PREFIX = 22
 _RATE = re.compile(r"^\d+/(s|sec|second|m|min|minute|h|hour|d|day)$")
 
 
@@ -121,6 +123,11 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         if not isinstance(value, str) or not value:
             errors.append(_error(f"ECOMMERCE_KIT[{key!r}] must be a non-empty string.",
                                  None, "E010"))
+    prefix = kit_settings.get("ORDER_NUMBER_PREFIX")
+    if isinstance(prefix, str) and len(prefix) > MAX_ORDER_NUMBER_PREFIX:
+        errors.append(_error(
+            f"ECOMMERCE_KIT['ORDER_NUMBER_PREFIX'] is longer than {MAX_ORDER_NUMBER_PREFIX} "
+            "characters; order numbers would not fit their column.", None, "E010"))
     return errors
 
 

@@ -49,7 +49,8 @@ def get_plugin_manager() -> pluggy.PluginManager:
     for dotted in BUILTIN_PLUGINS:
         if not pm.is_blocked(dotted):
             pm.register(importlib.import_module(dotted), name=dotted)
-    if kit_settings.PLUGINS_AUTOLOAD and not os.environ.get("ECOMMERCE_KIT_DISABLE_PLUGIN_AUTOLOAD"):
+    autoload_disabled = os.environ.get("ECOMMERCE_KIT_DISABLE_PLUGIN_AUTOLOAD")
+    if kit_settings.PLUGINS_AUTOLOAD and not autoload_disabled:
         pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
     for dotted in kit_settings.PLUGINS:
         if not pm.is_blocked(dotted) and pm.get_plugin(dotted) is None:

@@ -74,10 +74,25 @@ def test_settings_with_redis_use_it_for_cache_and_celery():
 def test_settings_schedule_the_kit_periodic_tasks():
     schedule = load_example_settings({"DJANGO_DEBUG": "1"})["CELERY_BEAT_SCHEDULE"]
 
-    assert {entry["task"] for entry in schedule.values()} == {
-        "ecommerce_kit.orders.cancel_unpaid_orders",
-        "ecommerce_kit.cart.purge_stale_carts",
+    from celery import Task
+
+    from ecommerce_kit.cart import tasks as cart_tasks
+    from ecommerce_kit.orders import tasks as order_tasks
+    from ecommerce_kit.payments import tasks as payment_tasks
+
+    kit_tasks = {
+        task.name
+        for module in (cart_tasks, order_tasks, payment_tasks)
+        for task in vars(module).values()
+        if isinstance(task, Task)
     }
+    assert kit_tasks == {
+        "ecommerce_kit.orders.cancel_unpaid_orders",
+        "ecommerce_kit.orders.purge_idempotency_keys",
+        "ecommerce_kit.cart.purge_stale_carts",
+        "ecommerce_kit.payments.retry_pending_refunds",
+    }
+    assert {entry["task"] for entry in schedule.values()} == kit_tasks
 
 
 def test_settings_send_hsts_and_secure_cookies_only_outside_debug():

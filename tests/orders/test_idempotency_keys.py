@@ -96,3 +96,16 @@ def test_purge_task_deletes_only_expired_keys(user: Any) -> None:
     assert purge_idempotency_keys.name == "ecommerce_kit.orders.purge_idempotency_keys"
     assert purge_idempotency_keys() == 1
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]
+
+
+def test_purge_command_reports_the_deleted_keys(user: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    old = idempotency.claim_key(user=user, key="old", fingerprint="f")
+    IdempotencyKey.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=25))
+    out = StringIO()
+    call_command("purge_idempotency_keys", stdout=out)
+    assert out.getvalue().strip() == "Deleted 1 expired idempotency key(s)."
+    assert not IdempotencyKey.objects.exists()

@@ -218,3 +218,20 @@ def test_retry_pending_refunds_settles_old_reservations_once(scripted_gateway: A
     # The pending reservation still counts against what is refundable.
     with pytest.raises(RefundExceedsCapturedError):
         refund_order(order=payment.order, amount=Money("600.01", "AOA"), actor=None)
+
+
+def test_retry_pending_refunds_command_settles_and_reports(scripted_gateway: Any) -> None:
+    from datetime import timedelta
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    payment = make_payment(gateway="scripted")
+    old = Refund.objects.create(payment=payment, currency="AOA", amount=Money(300, "AOA"))
+    Refund.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    out = StringIO()
+    call_command("retry_pending_refunds", stdout=out)
+    assert out.getvalue().strip() == "Settled 1 pending refund(s)."
+    old.refresh_from_db()
+    assert old.status == "succeeded"

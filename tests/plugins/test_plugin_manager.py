@@ -26,7 +26,8 @@ def _write_distribution(root: Path, module_name: str, entry_name: str) -> None:
     """))
     dist_info = root / f"{module_name}-1.0.dist-info"
     dist_info.mkdir()
-    (dist_info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module_name}\nVersion: 1.0\n")
+    metadata = f"Metadata-Version: 2.1\nName: {module_name}\nVersion: 1.0\n"
+    (dist_info / "METADATA").write_text(metadata)
     (dist_info / "entry_points.txt").write_text(
         f"[{ENTRY_POINT_GROUP}]\n{entry_name} = {module_name}\n"
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 #: Names for the kit's status enums in the OpenAPI document. Orders, fulfilments and payments all
 #: have a ``status`` field; without these names drf-spectacular warns that it cannot name them.
 #: Use them in the host's settings:
