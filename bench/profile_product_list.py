@@ -7,10 +7,7 @@ Run from the repository root (same settings and throwaway database as ``query_co
 
 The catalog is the one of ``query_counts.py``: 60 groups of 3 variants and 60 standalone products.
 For each page size it reports the median and the minimum CPU time (``time.process_time``, so other
-processes on the machine count little) over ``--repeat`` requests, first as shipped, then with a
-*what-if*: the nested variants serialized by one ``VariantSerializer`` reused for the whole page
-instead of a new serializer per product (the patch lives in this script only; the package is not
-changed). The difference is the cost of building a serializer, with its fields, per product.
+processes on the machine count little) over ``--repeat`` requests.
 """
 
 from __future__ import annotations
@@ -20,38 +17,10 @@ import cProfile
 import pstats
 import statistics
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from query_counts import API, build_catalog, client_for, throwaway_database
-
-from ecommerce_kit.catalog import serializers as catalog_serializers
-
-
-def reuse_variant_serializer(self: Any, product: Any) -> list[dict[str, Any]]:
-    """``ProductSerializer.get_variants`` with one ``VariantSerializer`` for the whole page."""
-    if product.parent_id is not None:
-        return []
-    child = self.__dict__.get("_bench_variant_child")
-    if child is None:
-        child = catalog_serializers.VariantSerializer(context=self.context)
-        self.__dict__["_bench_variant_child"] = child
-    return [
-        child.to_representation(variant)
-        for variant in catalog_serializers._active_variants(product)
-    ]
-
-
-@contextmanager
-def patched(enabled: bool) -> Iterator[None]:
-    original = catalog_serializers.ProductSerializer.get_variants
-    if enabled:
-        catalog_serializers.ProductSerializer.get_variants = reuse_variant_serializer  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        catalog_serializers.ProductSerializer.get_variants = original  # type: ignore[method-assign]
 
 
 def cpu_ms(call: Callable[[], Any], repeat: int) -> tuple[float, float]:
@@ -83,10 +52,8 @@ def main(argv: list[str] | None = None) -> int:
             def call(p: int = page_size) -> Any:
                 return client.get(f"{API}/products/", {"page_size": p})
 
-            for what_if in (False, True):
-                with patched(what_if):
-                    median, low = cpu_ms(call, args.repeat)
-                rows.append((page_size, what_if, median, low))
+            median, low = cpu_ms(call, args.repeat)
+            rows.append((page_size, median, low))
         if args.profile:
             profiler = cProfile.Profile()
             profiler.enable()
@@ -94,11 +61,10 @@ def main(argv: list[str] | None = None) -> int:
                 client.get(f"{API}/products/", {"page_size": args.profile})
             profiler.disable()
     print(f"Database: {name}; CPU of this process per request (includes SQLite when used).\n")
-    print("| page_size | variants serialized by | CPU ms median | CPU ms min |")
-    print("|---:|---|---:|---:|")
-    for page_size, what_if, median, low in rows:
-        how = "one serializer for the page (what-if)" if what_if else "a new serializer per product"
-        print(f"| {page_size} | {how} | {median:.1f} | {low:.1f} |")
+    print("| page_size | CPU ms median | CPU ms min |")
+    print("|---:|---:|---:|")
+    for page_size, median, low in rows:
+        print(f"| {page_size} | {median:.1f} | {low:.1f} |")
     if args.profile:
         print(f"\ncProfile of 20 requests with page_size={args.profile}, by cumulative time:\n")
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(

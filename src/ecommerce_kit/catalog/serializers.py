@@ -172,8 +172,13 @@ class ProductSerializer(VariantSerializer):
     def get_variants(self, product: Product) -> list[dict[str, Any]]:
         if product.parent_id is not None:
             return []
-        data = VariantSerializer(_active_variants(product), many=True, context=self.context).data
-        return list(data)
+        # One variant serializer for the whole page: building DRF fields per product costs far
+        # more than the serialization itself (see bench/README.md).
+        variant_serializer = self.__dict__.get("_variant_serializer")
+        if variant_serializer is None:
+            variant_serializer = VariantSerializer(context=self.context)
+            self.__dict__["_variant_serializer"] = variant_serializer
+        return [variant_serializer.to_representation(v) for v in _active_variants(product)]
 
 
 # --- Write validation ------------------------------------------------------------------------
