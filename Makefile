@@ -52,12 +52,12 @@ test: $(VENV)/.installed-dev
 	$(BIN)/python scripts/run_tests.py $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests example_project scripts docs
-	$(BIN)/ruff format --check src tests example_project scripts docs
+	$(BIN)/ruff check src tests example_project scripts docs bench
+	$(BIN)/ruff format --check src tests example_project scripts docs bench
 
 format: $(VENV)/.installed-dev
-	$(BIN)/ruff format src tests example_project scripts docs
-	$(BIN)/ruff check --fix src tests example_project scripts docs
+	$(BIN)/ruff format src tests example_project scripts docs bench
+	$(BIN)/ruff check --fix src tests example_project scripts docs bench
 
 type: $(VENV)/.installed-dev
 	$(BIN)/mypy
