@@ -158,10 +158,19 @@ def _place_order(
     expected_total: Money | None,
     idempotency_key: str | None,
     payment_method: str,
-) -> tuple[Order, list[int]]:
-    """Re-read the cart, price it, reserve stock and record the order, in one transaction."""
+) -> tuple[Order, list[tuple[int, int]]]:
+    """Re-read the cart, price it, reserve stock, record the order and take the lines out of the
+    cart, in one transaction.
+
+    The cart row is locked first, so checkouts of one cart (a double-clicked "Place order") and
+    cart changes run one after the other: a second checkout finds the cart empty instead of
+    placing the same lines again. :func:`_give_lines_back` returns them when the payment fails.
+
+    :returns: The order and the ``(product id, quantity)`` of each line taken out of the cart.
+    """
     with transaction.atomic():
-        # Serialize against writes to the same cart (adds, merges) while it is being ordered.
+        # Serialize against writes to the same cart (adds, merges, other checkouts of it) while it
+        # is being ordered.
         cart = Cart.objects.select_for_update().get(pk=cart.pk)
         # Sorted by product so that concurrent checkouts update stock rows in the same order (no
         # deadlock on PostgreSQL).
@@ -222,19 +231,48 @@ def _place_order(
             target=order.status,
             actor=user,
         )
-    return order, [line.pk for line in lines]
+        # Every line of the locked cart became the order: the cart is now empty.
+        CartItem.objects.filter(pk__in=[line.pk for line in lines]).delete()
+        Cart.objects.filter(pk=cart.pk).update(currency="", updated_at=timezone.now())
+    return order, [(line.product_id, line.quantity) for line in lines]
 
 
-def empty_checked_out_cart(*, cart: Cart, item_ids: list[int]) -> None:
-    """Remove the lines that became an order from ``cart``; the currency resets once it is empty.
+def _give_lines_back(*, cart: Cart, lines: list[tuple[int, int]], currency: str) -> None:
+    """Put the lines of an order whose payment failed back into the cart they came from.
 
-    Only the lines read by the checkout are removed, so a line added meanwhile stays.
+    A product added to the cart again meanwhile gets the quantities added up (capped by
+    ``MAX_QUANTITY_PER_LINE``). When the cart has meanwhile been filled in another currency, the
+    lines are not put back (a cart holds one currency).
     """
     with transaction.atomic():
-        CartItem.objects.filter(cart=cart, pk__in=item_ids).delete()
-        Cart.objects.filter(pk=cart.pk).exclude(
-            Exists(CartItem.objects.filter(cart=OuterRef("pk")))
-        ).update(currency="")
+        locked = Cart.objects.select_for_update().filter(pk=cart.pk).first()
+        if locked is None:
+            return
+        if locked.currency and locked.currency != currency:
+            logger.warning(
+                "Cart %s is now in %s; the %s lines of a failed checkout were not put back.",
+                locked.pk,
+                locked.currency,
+                currency,
+            )
+            return
+        existing = {item.product_id: item for item in CartItem.objects.filter(cart=locked)}
+        maximum = kit_settings.MAX_QUANTITY_PER_LINE
+        now = timezone.now()
+        to_update: list[CartItem] = []
+        to_create: list[CartItem] = []
+        for product_id, quantity in lines:
+            item = existing.get(product_id)
+            if item is None:
+                to_create.append(CartItem(cart=locked, product_id=product_id, quantity=quantity))
+                continue
+            item.quantity = max(item.quantity, min(item.quantity + quantity, maximum))
+            item.updated_at = now
+            to_update.append(item)
+        CartItem.objects.bulk_create(to_create)
+        if to_update:
+            CartItem.objects.bulk_update(to_update, ["quantity", "updated_at"])
+        Cart.objects.filter(pk=locked.pk).update(currency=currency, updated_at=now)
 
 
 def checkout(
@@ -248,9 +286,11 @@ def checkout(
 ) -> tuple[Order, Payment]:
     """Turn the user's cart into an order and start paying it.
 
-    In one transaction: re-read the cart, compute the totals on the server, reserve stock with one
-    conditional update per line, create the order, its lines and one fulfilment per store. Then,
-    outside any transaction, start the payment. Call it outside a transaction (a gateway is never
+    In one transaction, with the cart locked: re-read the cart, compute the totals on the server,
+    reserve stock with one conditional update per line, create the order, its lines and one
+    fulfilment per store, and take the lines out of the cart (so the cart is checked out once,
+    however many checkouts of it race). Then, outside any transaction, start the payment; when it
+    is declined or the gateway fails, the lines go back into the cart. Call it outside a transaction (a gateway is never
     called while locks are held).
 
     :param user: The buyer.
@@ -265,15 +305,17 @@ def checkout(
     :raises PriceChangedError: ``expected_total`` differs (the current totals come with it).
     :raises UnknownPaymentMethodError: unknown gateway, or it does not take the cart's currency.
     :raises InsufficientStockError: with ``lines`` listing every short line; nothing is reserved.
-    :raises PaymentDeclinedError: the order was cancelled and its stock restored; the cart is kept.
+    :raises PaymentDeclinedError: the order was cancelled and its stock restored; the lines are
+        back in the cart.
     :raises GatewayError: the order stays ``pending`` with its stock; retry with :func:`pay_order`.
+        The lines are back in the cart.
     """
     from ecommerce_kit.payments.services import start_payment
 
     cart = Cart.objects.filter(user_id=user.pk).first()
     if cart is None:
         raise CartEmptyError()
-    order, item_ids = _place_order(
+    order, lines = _place_order(
         user=user,
         cart=cart,
         shipping_address=shipping_address,
@@ -287,14 +329,15 @@ def checkout(
         )
     except PaymentDeclinedError as exc:
         _cancel_after_decline(order=order, exc=exc)
+        _give_lines_back(cart=cart, lines=lines, currency=order.currency)
         raise
     except Exception as exc:
         # GatewayError (or anything unexpected): the order stays pending, payable with ``pay/``.
         extra = getattr(exc, "extra", None)
         if isinstance(extra, dict):
             extra.setdefault("order", order.number)
+        _give_lines_back(cart=cart, lines=lines, currency=order.currency)
         raise
-    empty_checked_out_cart(cart=cart, item_ids=item_ids)
     return _reload(order), payment
 
 
