@@ -424,3 +424,32 @@ def test_delete_group_removes_its_variants_from_the_catalog(
     variant.refresh_from_db()
     assert not variant.is_active
     assert client_for(None).get(product_url(variant.pk)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [{"size": "M\u0000"}, {"si\u0000ze": "M"}],
+    ids=["in a value", "in a name"],
+)
+def test_product_attributes_with_a_null_character_are_400(
+    client_for: Any, seller: AbstractBaseUser, category: Category, attributes: dict[str, Any]
+) -> None:
+    # PostgreSQL's jsonb cannot hold \u0000: it answered 500 DataError.
+    client = client_for(seller)
+    body = _assert_error(
+        client.post(products_url(), _body(category, attributes=attributes), format="json"),
+        400,
+        "invalid",
+    )
+    assert "attributes" in body["fields"]
+    assert not Product.objects.exists()
+
+    product = ProductFactory(store=Store.objects.get(owner=seller))
+    body = _assert_error(
+        client.patch(product_url(product.pk), {"attributes": attributes}, format="json"),
+        400,
+        "invalid",
+    )
+    assert "attributes" in body["fields"]
+    product.refresh_from_db()
+    assert product.attributes == {}

@@ -429,3 +429,28 @@ def test_order_endpoints_stay_out_of_atomic_requests(path: str) -> None:
     from django.urls import resolve
 
     assert "default" in getattr(resolve(path).func, "_non_atomic_requests", set())
+
+
+@pytest.mark.parametrize(
+    "payment_data",
+    [
+        {"token": "tok_success", "note": "\u0000"},
+        {"token": "tok_success", "card": {"holder": ["Ana\u0000"]}},
+        {"tok\u0000en": "tok_success"},
+    ],
+)
+def test_payment_data_with_a_null_character_is_400_and_places_nothing(
+    client_for: Any, user: Any, payment_data: dict[str, Any]
+) -> None:
+    # Payment data is stored as jsonb, which cannot hold \u0000 (it answered 500 DataError).
+    product = ProductFactory(stock_quantity=5)
+    make_cart(user, [(product, 2)])
+
+    response = client_for(user).post(URL, checkout_body(payment_data=payment_data), format="json")
+
+    assert response.status_code == 400, response.content
+    assert response.data["code"] == "invalid"
+    assert "payment_data" in response.data["fields"]
+    assert not Order.objects.exists()
+    assert _stock(product) == 5
+    assert CartItem.objects.filter(cart__user=user).count() == 1

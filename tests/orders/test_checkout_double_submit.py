@@ -36,9 +36,7 @@ def _checkout(user: Any, token: str = "tok_success") -> Any:
 
 
 def _lines(user: Any) -> dict[int, int]:
-    return dict(
-        CartItem.objects.filter(cart__user=user).values_list("product_id", "quantity")
-    )
+    return dict(CartItem.objects.filter(cart__user=user).values_list("product_id", "quantity"))
 
 
 @pytest.mark.django_db
@@ -75,9 +73,7 @@ def test_checkout_while_another_is_paying_finds_the_cart_empty(
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("token", ["tok_decline", "tok_error"])
-def test_declined_or_failed_checkout_gives_the_cart_its_lines_back(
-    user: Any, token: str
-) -> None:
+def test_declined_or_failed_checkout_gives_the_cart_its_lines_back(user: Any, token: str) -> None:
     first, second = ProductFactory(stock_quantity=10), ProductFactory(stock_quantity=10)
     make_cart(user, [(first, 2), (second, 5)])
 

@@ -179,3 +179,25 @@ def test_available_transitions_per_role_and_status(
         client_for(order.buyer).get(_detail(order)).data["available_transitions"] == buyer_actions
     )
     assert client_for(staff).get(_detail(order)).data["available_transitions"] == staff_actions
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix"),
+    [
+        ("get", ""),
+        ("get", "payments/"),
+        ("post", "cancel/"),
+        ("post", "pay/"),
+        ("post", "refund/"),
+    ],
+)
+def test_order_number_with_a_null_character_is_404_without_a_query(
+    client_for: Any, staff: Any, method: str, suffix: str, django_assert_num_queries: Any
+) -> None:
+    # PostgreSQL cannot compare text holding a NUL byte: such a number must never reach the
+    # database (it answered 500 DataError).
+    client = client_for(staff)
+    with django_assert_num_queries(0):
+        response = getattr(client, method)(f"/api/v1/orders/EK%00-0000/{suffix}", format="json")
+    assert response.status_code == 404, response.content
+    assert response.json()["code"] == "not_found"

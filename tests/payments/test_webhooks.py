@@ -268,3 +268,25 @@ def test_webhook_query_budget(
         assert _post(client, _captured_event(payment)).status_code == 200
     with django_assert_max_num_queries(7):
         assert _post(client, _captured_event(payment)).json()["result"] == "duplicate"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"event_id": "evt\u0000"},
+        {"type": "payment.captured\u0000"},
+        {"message": {"text": ["\u0000"]}},
+        {"note\u0000": 1},
+    ],
+)
+def test_authentic_webhook_with_a_null_character_is_400_and_not_recorded(
+    client: Any, gateways_config: dict[str, Any], change: dict[str, Any]
+) -> None:
+    # The event id, type and payload are stored in text and jsonb columns, which cannot hold a
+    # NUL character on PostgreSQL (it answered 500 DataError).
+    payment = _pending_payment()
+    response = _post(client, {**_captured_event(payment), **change})
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "invalid"
+    payment.refresh_from_db()
+    assert payment.status == "pending" and not WebhookEvent.objects.exists()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from moneyed import Money
@@ -23,6 +25,42 @@ MONEY_SCHEMA = {
 }
 
 MAX_AMOUNT_DIGITS = 14
+
+#: The message for text holding a NUL character (Django's own, translated with Django).
+NULL_CHARACTERS_MESSAGE = ProhibitNullCharactersValidator.message
+
+
+def contains_null_character(value: Any) -> bool:
+    """Whether ``value`` (a string, or any key or string nested in JSON-like data) holds ``\x00``.
+
+    PostgreSQL cannot store a NUL character in a ``text`` or ``jsonb`` column, nor compare one
+    with it, so such input must be refused before it reaches a query.
+    """
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, Mapping):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+    return False
+
+
+class NoNullCharactersValidator:
+    """Refuse JSON-like data holding a NUL character anywhere.
+
+    See :func:`contains_null_character`.
+    """
+
+    message = NULL_CHARACTERS_MESSAGE
+
+    def __call__(self, value: Any) -> None:
+        if contains_null_character(value):
+            raise serializers.ValidationError(self.message, code="null_characters_not_allowed")
 
 
 @extend_schema_field(MONEY_SCHEMA)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,7 +21,8 @@ class KitViewMixin:
 
     The kit's endpoints answer in the contract's error shape whatever the host's
     ``REST_FRAMEWORK["EXCEPTION_HANDLER"]`` is, and tell an unauthenticated client 401 (not 403)
-    whatever authentication the host uses.
+    whatever authentication the host uses. A URL argument holding a NUL character (``%00``) is
+    answered 404 before the view runs: PostgreSQL cannot compare text holding one.
     """
 
     pagination_class: type[BasePagination] | None = KitPagination
@@ -31,6 +33,11 @@ class KitViewMixin:
         # answer 403; a client that is not signed in is told 401 so it knows to authenticate.
         header = super().get_authenticate_header(request)  # type: ignore[misc]
         return header or 'Session realm="api"'
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        if any(isinstance(value, str) and "\x00" in value for value in kwargs.values()):
+            raise NotFound()
 
     def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response | None]:
         return exception_handler

@@ -19,6 +19,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from moneyed import Money
 
+from ecommerce_kit.api.fields import NULL_CHARACTERS_MESSAGE, contains_null_character
 from ecommerce_kit.catalog.models import Category, Product, Store
 from ecommerce_kit.catalog.selectors import can_manage_product
 from ecommerce_kit.conf import kit_settings
@@ -231,6 +232,8 @@ def _check_attributes(attributes: Any) -> dict[str, Any]:
                 ]
             }
         )
+    if contains_null_character(attributes):
+        raise InvalidInputError(fields={"attributes": [str(NULL_CHARACTERS_MESSAGE)]})
     return attributes
 
 

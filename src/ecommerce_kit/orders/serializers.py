@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ecommerce_kit.api.fields import MoneyField
+from ecommerce_kit.api.fields import MoneyField, NoNullCharactersValidator
 from ecommerce_kit.catalog.serializers import StoreRefSerializer
 from ecommerce_kit.orders.countries import COUNTRY_CODES
 from ecommerce_kit.orders.models import Fulfilment, Order, OrderItem
@@ -47,7 +47,9 @@ class ShippingAddressSerializer(serializers.Serializer):
 
 class PaymentInputSerializer(serializers.Serializer):
     payment_method = serializers.CharField(max_length=64)
-    payment_data = serializers.DictField(required=False, default=dict)
+    payment_data = serializers.DictField(
+        required=False, default=dict, validators=[NoNullCharactersValidator()]
+    )
 
 
 class CheckoutSerializer(PaymentInputSerializer):

@@ -290,8 +290,8 @@ def checkout(
     reserve stock with one conditional update per line, create the order, its lines and one
     fulfilment per store, and take the lines out of the cart (so the cart is checked out once,
     however many checkouts of it race). Then, outside any transaction, start the payment; when it
-    is declined or the gateway fails, the lines go back into the cart. Call it outside a transaction (a gateway is never
-    called while locks are held).
+    is declined or the gateway fails, the lines go back into the cart. Call it outside a
+    transaction (a gateway is never called while locks are held).
 
     :param user: The buyer.
     :param shipping_address: The validated address, stored on the order as given.

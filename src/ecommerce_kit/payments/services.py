@@ -25,7 +25,11 @@ from django_fsm import TransitionNotAllowed
 from moneyed import Money
 
 from ecommerce_kit import plugins
-from ecommerce_kit.api.fields import MoneyField
+from ecommerce_kit.api.fields import (
+    NULL_CHARACTERS_MESSAGE,
+    MoneyField,
+    contains_null_character,
+)
 from ecommerce_kit.exceptions import (
     GatewayError,
     GatewayNotFoundError,
@@ -738,6 +742,8 @@ def handle_webhook(*, gateway_id: str, body: bytes, headers: Mapping[str, str]) 
     event = gateway.parse_webhook(body=body, headers=headers, options=options)
     if not isinstance(event, WebhookEvent):
         raise TypeError(f"{gateway.id}.parse_webhook returned {event!r}")
+    if contains_null_character([event.event_id, event.type, event.reference, event.payload]):
+        raise InvalidInputError(fields={"body": [str(NULL_CHARACTERS_MESSAGE)]})
     with transaction.atomic():
         payment = _find_payment(gateway.id, event)
         try:
