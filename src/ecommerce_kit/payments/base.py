@@ -116,7 +116,9 @@ class PaymentResult:
     :param reference: The provider's identifier of the payment (unique per gateway).
     :param next_action: For a ``pending`` outcome: what the buyer must do next.
     :param message: A human-readable reason, e.g. why it was declined.
-    :param captured: For ``captured``: the amount taken, when less than the payment's amount.
+    :param captured: For ``captured``: the amount taken, when less than the payment's amount. Such a
+        partial capture does not pay the order: the kit refunds it at once and the order stays
+        ``pending``.
     """
 
     outcome: str

@@ -262,6 +262,24 @@ def _after_paid(payment: Payment) -> _FollowUp:
     return _FollowUp()
 
 
+def _after_capture(payment: Payment) -> _FollowUp:
+    """Confirm the order of a payment just captured in full (payment locked).
+
+    A capture of less than the payment's amount (a provider's partial approval) does not pay the
+    order: the money taken is given back once the transaction has committed, and the order stays
+    ``pending`` (payable again, or cancelled by the payment timeout).
+    """
+    if payment.captured < payment.amount:
+        logger.warning(
+            "Payment %s captured %s of %s; the order is not paid and the capture is given back.",
+            payment.pk,
+            payment.captured,
+            payment.amount,
+        )
+        return _FollowUp(payment.pk, "captured less than the amount due")
+    return _after_paid(payment)
+
+
 # --- Start a payment -------------------------------------------------------------------------
 
 
@@ -349,7 +367,7 @@ def _apply_payment_result(*, payment_id: int, result: PaymentResult, actor: Acto
             payment.next_action = None
             _transition(payment, "capture", actor=actor, note=payment.reference)
             _save(payment)
-            follow_up = _after_paid(payment)
+            follow_up = _after_capture(payment)
         elif result.outcome == Outcome.AUTHORIZED and status == PaymentStatus.PENDING:
             payment.next_action = None
             _transition(payment, "authorize", actor=actor, note=payment.reference)
@@ -681,13 +699,17 @@ def _apply_event(payment: Payment, event: WebhookEvent) -> tuple[str, _FollowUp]
     status = payment.status
     note = f"webhook {event.event_id}"
     if event.type == WebhookEventType.PAYMENT_CAPTURED:
+        if event.amount is not None and event.amount.amount <= 0:
+            raise InvalidInputError(
+                fields={"amount": [_("A captured amount must be greater than zero.")]}
+            )
         if status not in (PaymentStatus.PENDING, PaymentStatus.AUTHORIZED):
             return f"ignored: payment is {status}", _late(payment, Outcome.CAPTURED, event.amount)
         payment.captured = _capped(event.amount, payment.amount)
         payment.next_action = None
         _transition(payment, "capture", actor=None, note=note)
         _save(payment)
-        return "captured", _after_paid(payment)
+        return "captured", _after_capture(payment)
     if event.type == WebhookEventType.PAYMENT_AUTHORIZED:
         if status != PaymentStatus.PENDING:
             return f"ignored: payment is {status}", _late(payment, Outcome.AUTHORIZED, None)
