@@ -123,3 +123,12 @@ def test_settings_rotate_and_blacklist_refresh_tokens():
 
     assert jwt["ROTATE_REFRESH_TOKENS"] is True
     assert jwt["BLACKLIST_AFTER_ROTATION"] is True
+
+
+def test_settings_parse_json_with_the_kits_parser():
+    # The site's own views (auth) then answer JSON nested too deeply with 400, not 500.
+    settings = load_example_settings({"DJANGO_DEBUG": "1"})
+
+    parsers = settings["REST_FRAMEWORK"]["DEFAULT_PARSER_CLASSES"]
+    assert parsers[0] == "ecommerce_kit.api.parsers.JSONParser"
+    assert "rest_framework.parsers.JSONParser" not in parsers

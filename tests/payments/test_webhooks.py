@@ -290,3 +290,22 @@ def test_authentic_webhook_with_a_null_character_is_400_and_not_recorded(
     assert response.json()["code"] == "invalid"
     payment.refresh_from_db()
     assert payment.status == "pending" and not WebhookEvent.objects.exists()
+
+
+def test_authentic_webhook_nested_too_deeply_is_400_and_not_recorded(
+    client: Any, gateways_config: dict[str, Any]
+) -> None:
+    from ecommerce_kit.payments.dummy import sign
+    from tests.payments.conftest import WEBHOOK_SECRET
+
+    # json.loads raises RecursionError (not a ValueError) on such a body: it answered 500.
+    body = b'{"event_id": "e", "amount": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    response = client.post(
+        URL,
+        data=body,
+        content_type="application/json",
+        HTTP_X_DUMMY_SIGNATURE=sign(body, WEBHOOK_SECRET),
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "invalid"
+    assert not WebhookEvent.objects.exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from rest_framework import parsers
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
@@ -13,6 +14,7 @@ from rest_framework.throttling import BaseThrottle
 
 from ecommerce_kit.api.exceptions import exception_handler
 from ecommerce_kit.api.pagination import KitPagination
+from ecommerce_kit.api.parsers import JSONParser
 from ecommerce_kit.api.throttles import WriteOnlyScopedThrottle
 
 
@@ -22,7 +24,9 @@ class KitViewMixin:
     The kit's endpoints answer in the contract's error shape whatever the host's
     ``REST_FRAMEWORK["EXCEPTION_HANDLER"]`` is, and tell an unauthenticated client 401 (not 403)
     whatever authentication the host uses. A URL argument holding a NUL character (``%00``) is
-    answered 404 before the view runs: PostgreSQL cannot compare text holding one.
+    answered 404 before the view runs: PostgreSQL cannot compare text holding one. DRF's JSON
+    parser is replaced by :class:`ecommerce_kit.api.parsers.JSONParser` (JSON nested too deeply is
+    a 400, not a 500); the host's other parsers are kept.
     """
 
     pagination_class: type[BasePagination] | None = KitPagination
@@ -33,6 +37,10 @@ class KitViewMixin:
         # answer 403; a client that is not signed in is told 401 so it knows to authenticate.
         header = super().get_authenticate_header(request)  # type: ignore[misc]
         return header or 'Session realm="api"'
+
+    def get_parsers(self) -> list[parsers.BaseParser]:
+        found = super().get_parsers()  # type: ignore[misc]
+        return [JSONParser() if type(p) is parsers.JSONParser else p for p in found]
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]

@@ -761,7 +761,11 @@ def handle_webhook(*, gateway_id: str, body: bytes, headers: Mapping[str, str]) 
     """
     gateway = plugins.get_gateway(gateway_id)
     options = plugins.gateway_options(gateway.id)
-    event = gateway.parse_webhook(body=body, headers=headers, options=options)
+    try:
+        event = gateway.parse_webhook(body=body, headers=headers, options=options)
+    except RecursionError:
+        # json.loads on a body nested deeper than the recursion limit (not a ValueError).
+        raise InvalidInputError(_("The webhook body is nested too deeply.")) from None
     if not isinstance(event, WebhookEvent):
         raise TypeError(f"{gateway.id}.parse_webhook returned {event!r}")
     if contains_null_character([event.event_id, event.type, event.reference, event.payload]):
