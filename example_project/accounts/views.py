@@ -15,19 +15,21 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts.serializers import RefreshTokenSerializer, RegisterSerializer
 from accounts.throttles import AuthRateThrottle
 from ecommerce_kit.api.exceptions import exception_handler
+from ecommerce_kit.api.schema import ErrorSerializer
 
 User = get_user_model()
 
@@ -69,10 +71,20 @@ class RegisterView(_AuthViewMixin, APIView):
         return Response(RegisterSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
+_TOKEN_ERRORS = {
+    400: OpenApiResponse(response=ErrorSerializer, description="invalid (a field is missing)"),
+    401: OpenApiResponse(
+        response=ErrorSerializer, description="authentication_failed (bad credentials or token)"
+    ),
+}
+
+
+@extend_schema_view(post=extend_schema(responses={200: TokenObtainPairSerializer, **_TOKEN_ERRORS}))
 class TokenView(_AuthViewMixin, TokenObtainPairView):
     """Exchange a username and password for an access and a refresh token."""
 
 
+@extend_schema_view(post=extend_schema(responses={200: TokenRefreshSerializer, **_TOKEN_ERRORS}))
 class TokenRefresh(_AuthViewMixin, TokenRefreshView):
     """Exchange a refresh token for a new access token and a new refresh token."""
 

@@ -86,6 +86,14 @@ def test_site_serves_the_openapi_schema(answers):
         assert path in schema["paths"]
 
 
+def test_site_schema_documents_the_auth_errors(answers):
+    # A bad password or a refused refresh token is a 401; the document only listed 200.
+    paths = json.loads(answers["/api/schema/?format=json"]["body"])["paths"]
+
+    assert {"200", "400", "401"} <= set(paths["/api/v1/auth/token/"]["post"]["responses"])
+    assert {"200", "400", "401"} <= set(paths["/api/v1/auth/token/refresh/"]["post"]["responses"])
+
+
 def test_site_serves_swagger_ui_from_local_static_files_without_inline_code(answers):
     page = answers["/api/docs/"]
     html = page["body"]

@@ -9,7 +9,7 @@ import django_filters
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotAuthenticated
@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ecommerce_kit.api.schema import error_responses
 from ecommerce_kit.api.views import KitViewMixin
 from ecommerce_kit.exceptions import NotFoundError, PermissionDeniedError
 from ecommerce_kit.orders import idempotency, selectors, services
@@ -102,7 +103,23 @@ class CheckoutView(IdempotentViewMixin, KitViewMixin, APIView):
         operation_id="checkout",
         request=CheckoutSerializer,
         parameters=[IDEMPOTENCY_PARAMETER],
-        responses={201: CheckoutResultSerializer},
+        responses={
+            201: CheckoutResultSerializer,
+            **error_responses(
+                {
+                    400: "invalid, cart_empty, product_unavailable, unknown_payment_method, "
+                    "invalid_idempotency_key",
+                    401: "not_authenticated",
+                    402: "payment_declined (the body's order was cancelled, the cart kept)",
+                    409: "price_changed (with subtotal, shipping, tax, total), "
+                    "insufficient_stock (with lines), currency_mismatch, "
+                    "idempotency_key_in_progress",
+                    422: "idempotency_key_reused",
+                    429: "throttled",
+                    502: "gateway_error (the body's order stays pending; retry with pay/)",
+                }
+            ),
+        },
     )
     def post(self, request: Request) -> Response:
         return self.run_idempotent(request, scope="checkout", run=lambda: self._checkout(request))
@@ -142,6 +159,20 @@ class CancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
+@extend_schema_view(
+    list=extend_schema(
+        responses={
+            200: OrderSerializer(many=True),
+            **error_responses({400: "invalid (bad status filter)", 401: "not_authenticated"}),
+        }
+    ),
+    retrieve=extend_schema(
+        responses={
+            200: OrderSerializer,
+            **error_responses({401: "not_authenticated", 404: "not_found (or not yours)"}),
+        }
+    ),
+)
 class OrderViewSet(
     IdempotentViewMixin,
     KitViewMixin,
@@ -176,7 +207,21 @@ class OrderViewSet(
             raise NotFoundError()
         return order
 
-    @extend_schema(request=CancelSerializer, responses={200: OrderSerializer})
+    @extend_schema(
+        request=CancelSerializer,
+        responses={
+            200: OrderSerializer,
+            **error_responses(
+                {
+                    400: "invalid",
+                    401: "not_authenticated",
+                    403: "permission_denied (only the buyer and staff cancel)",
+                    404: "not_found",
+                    409: "transition_not_allowed",
+                }
+            ),
+        },
+    )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, number: str) -> Response:
         order = self._visible_order(number)
@@ -192,7 +237,22 @@ class OrderViewSet(
     @extend_schema(
         request=PaymentInputSerializer,
         parameters=[IDEMPOTENCY_PARAMETER],
-        responses={201: CheckoutResultSerializer},
+        responses={
+            201: CheckoutResultSerializer,
+            **error_responses(
+                {
+                    400: "invalid, unknown_payment_method, invalid_idempotency_key",
+                    401: "not_authenticated",
+                    402: "payment_declined (the order is cancelled)",
+                    403: "permission_denied (only the buyer pays)",
+                    404: "not_found",
+                    409: "transition_not_allowed (not pending), idempotency_key_in_progress",
+                    422: "idempotency_key_reused",
+                    429: "throttled",
+                    502: "gateway_error (the order stays pending)",
+                }
+            ),
+        },
     )
     @action(detail=True, methods=["post"])
     def pay(self, request: Request, number: str) -> Response:
@@ -214,7 +274,23 @@ class OrderViewSet(
         )
         return _result_response(request, order, payment)
 
-    @extend_schema(request=RefundSerializer, responses={200: OrderSerializer})
+    @extend_schema(
+        request=RefundSerializer,
+        responses={
+            200: OrderSerializer,
+            **error_responses(
+                {
+                    400: "invalid",
+                    401: "not_authenticated",
+                    403: "permission_denied (staff only)",
+                    404: "not_found",
+                    409: "refund_exceeds_captured (with refundable)",
+                    429: "throttled",
+                    502: "gateway_error",
+                }
+            ),
+        },
+    )
     @action(detail=True, methods=["post"])
     def refund(self, request: Request, number: str) -> Response:
         from ecommerce_kit.payments.services import refund_order
@@ -230,6 +306,21 @@ class OrderViewSet(
         return _order_response(request, order)
 
 
+_FULFILMENT_ERRORS = {
+    401: "not_authenticated",
+    404: "not_found (or not your store's)",
+    409: "transition_not_allowed (out of order)",
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        responses={
+            200: FulfilmentSerializer(many=True),
+            **error_responses({400: "invalid (bad status filter)", 401: "not_authenticated"}),
+        }
+    )
+)
 class FulfilmentViewSet(KitViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """A seller's fulfilments (staff: all) and their ``process/``, ``ship/``, ``deliver/``."""
 
@@ -251,14 +342,23 @@ class FulfilmentViewSet(KitViewMixin, mixins.ListModelMixin, viewsets.GenericVie
         fulfilment = self.get_queryset().get(pk=fulfilment_id)
         return Response(FulfilmentSerializer(fulfilment, context={"request": request}).data)
 
-    @extend_schema(request=None, responses={200: FulfilmentSerializer})
+    @extend_schema(
+        request=None,
+        responses={200: FulfilmentSerializer, **error_responses(_FULFILMENT_ERRORS)},
+    )
     @action(detail=True, methods=["post"])
     def process(self, request: Request, pk: str) -> Response:
         fulfilment_id = self._visible_fulfilment_id(pk)
         services.process_fulfilment(fulfilment_id=fulfilment_id, actor=request.user)
         return self._respond(request, fulfilment_id)
 
-    @extend_schema(request=ShipSerializer, responses={200: FulfilmentSerializer})
+    @extend_schema(
+        request=ShipSerializer,
+        responses={
+            200: FulfilmentSerializer,
+            **error_responses({400: "invalid", **_FULFILMENT_ERRORS}),
+        },
+    )
     @action(detail=True, methods=["post"])
     def ship(self, request: Request, pk: str) -> Response:
         fulfilment_id = self._visible_fulfilment_id(pk)
@@ -271,7 +371,10 @@ class FulfilmentViewSet(KitViewMixin, mixins.ListModelMixin, viewsets.GenericVie
         )
         return self._respond(request, fulfilment_id)
 
-    @extend_schema(request=None, responses={200: FulfilmentSerializer})
+    @extend_schema(
+        request=None,
+        responses={200: FulfilmentSerializer, **error_responses(_FULFILMENT_ERRORS)},
+    )
     @action(detail=True, methods=["post"])
     def deliver(self, request: Request, pk: str) -> Response:
         fulfilment_id = self._visible_fulfilment_id(pk)

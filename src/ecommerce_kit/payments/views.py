@@ -6,7 +6,12 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
@@ -16,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ecommerce_kit import plugins
+from ecommerce_kit.api.schema import error_responses
 from ecommerce_kit.api.views import KitViewMixin
 from ecommerce_kit.conf import kit_settings
 from ecommerce_kit.payments import selectors, services
@@ -31,7 +37,10 @@ class PaymentMethodListView(KitViewMixin, APIView):
     @extend_schema(
         operation_id="payment_methods_list",
         parameters=[OpenApiParameter("currency", str, description="ISO 4217 code")],
-        responses={200: PaymentMethodSerializer(many=True)},
+        responses={
+            200: PaymentMethodSerializer(many=True),
+            **error_responses({400: "invalid (unknown or unsupported currency)"}),
+        },
     )
     def get(self, request: Request) -> Response:
         currency = request.query_params.get("currency") or None
@@ -56,6 +65,14 @@ class PaymentMethodListView(KitViewMixin, APIView):
         return Response(PaymentMethodSerializer(methods, many=True).data)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        responses={
+            200: PaymentSerializer(many=True),
+            **error_responses({401: "not_authenticated", 404: "not_found (or not yours)"}),
+        }
+    )
+)
 class OrderPaymentListView(KitViewMixin, ListAPIView):
     """``GET orders/{number}/payments/``: the payments of an order, for its buyer and staff."""
 
@@ -85,7 +102,14 @@ class WebhookView(KitViewMixin, APIView):
             200: inline_serializer(
                 "WebhookReceived",
                 {"status": serializers.CharField(), "result": serializers.CharField()},
-            )
+            ),
+            **error_responses(
+                {
+                    400: "invalid_signature (nothing changed), invalid (an authentic body "
+                    "that cannot be read)",
+                    404: "not_found (unknown or unconfigured gateway, or unknown payment)",
+                }
+            ),
         },
     )
     def post(self, request: Request, gateway: str, **kwargs: Any) -> Response:

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ecommerce_kit.api.schema import error_responses
 from ecommerce_kit.api.views import KitViewMixin
 from ecommerce_kit.catalog.models import Product
 from ecommerce_kit.reviews import selectors, services
@@ -66,7 +67,10 @@ class ProductReviewsView(_ReadAnyoneWriteAuthenticated, KitViewMixin, GenericAPI
                 description="Default: newest first (-created_at).",
             )
         ],
-        responses=ReviewSerializer(many=True),
+        responses={
+            200: ReviewSerializer(many=True),
+            **error_responses({400: "invalid (bad ordering or page)", 404: "not_found (product)"}),
+        },
     )
     def get(self, request: Request, product_id: int) -> Response:
         product = _visible_product(product_id)
@@ -87,7 +91,19 @@ class ProductReviewsView(_ReadAnyoneWriteAuthenticated, KitViewMixin, GenericAPI
     @extend_schema(
         operation_id="product_reviews_create",
         request=ReviewWriteSerializer,
-        responses={201: ReviewSerializer},
+        responses={
+            201: ReviewSerializer,
+            **error_responses(
+                {
+                    400: "invalid (e.g. rating outside 1..5)",
+                    401: "not_authenticated",
+                    403: "purchase_required",
+                    404: "not_found (product)",
+                    409: "already_reviewed",
+                    429: "throttled",
+                }
+            ),
+        },
     )
     def post(self, request: Request, product_id: int) -> Response:
         _visible_product(product_id)
@@ -104,7 +120,10 @@ class ReviewDetailView(_ReadAnyoneWriteAuthenticated, KitViewMixin, APIView):
 
     throttle_scope = "ecommerce_kit.review"
 
-    @extend_schema(operation_id="review_retrieve", responses=ReviewSerializer)
+    @extend_schema(
+        operation_id="review_retrieve",
+        responses={200: ReviewSerializer, **error_responses({404: "not_found"})},
+    )
     def get(self, request: Request, pk: int) -> Response:
         review = Review.objects.select_related("user").filter(pk=pk).first()
         if review is None or not selectors.can_see_review(review=review, user=request.user):
@@ -114,7 +133,18 @@ class ReviewDetailView(_ReadAnyoneWriteAuthenticated, KitViewMixin, APIView):
     @extend_schema(
         operation_id="review_update",
         request=ReviewWriteSerializer(partial=True),
-        responses=ReviewSerializer,
+        responses={
+            200: ReviewSerializer,
+            **error_responses(
+                {
+                    400: "invalid",
+                    401: "not_authenticated",
+                    403: "permission_denied (only the author edits)",
+                    404: "not_found",
+                    429: "throttled",
+                }
+            ),
+        },
     )
     def patch(self, request: Request, pk: int) -> Response:
         serializer = ReviewWriteSerializer(data=request.data, partial=True)
@@ -123,7 +153,20 @@ class ReviewDetailView(_ReadAnyoneWriteAuthenticated, KitViewMixin, APIView):
         review = services.update_review(review_id=pk, user=_signed_in(request), **changes)
         return Response(ReviewSerializer(review).data)
 
-    @extend_schema(operation_id="review_delete", responses={204: None})
+    @extend_schema(
+        operation_id="review_delete",
+        responses={
+            204: None,
+            **error_responses(
+                {
+                    401: "not_authenticated",
+                    403: "permission_denied (only the author or staff delete)",
+                    404: "not_found",
+                    429: "throttled",
+                }
+            ),
+        },
+    )
     def delete(self, request: Request, pk: int) -> Response:
         services.delete_review(review_id=pk, user=_signed_in(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -134,7 +177,10 @@ class ProductRatingView(KitViewMixin, APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(operation_id="product_rating", responses=ProductRatingSerializer)
+    @extend_schema(
+        operation_id="product_rating",
+        responses={200: ProductRatingSerializer, **error_responses({404: "not_found"})},
+    )
     def get(self, request: Request, product_id: int) -> Response:
         product = _visible_product(product_id)
         rating = getattr(product, "rating", None)

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ecommerce_kit.api.schema import error_responses
 from ecommerce_kit.api.views import KitViewMixin
 from ecommerce_kit.wishlist import selectors, services
 from ecommerce_kit.wishlist.serializers import WishlistAddSerializer, WishlistItemSerializer
@@ -31,7 +32,13 @@ class WishlistView(KitViewMixin, GenericAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = WishlistItemSerializer
 
-    @extend_schema(operation_id="wishlist_list", responses=WishlistItemSerializer(many=True))
+    @extend_schema(
+        operation_id="wishlist_list",
+        responses={
+            200: WishlistItemSerializer(many=True),
+            **error_responses({401: "not_authenticated"}),
+        },
+    )
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(selectors.list_wishlist(user=_signed_in(request)))
         return self.get_paginated_response(WishlistItemSerializer(page, many=True).data)
@@ -39,7 +46,11 @@ class WishlistView(KitViewMixin, GenericAPIView):
     @extend_schema(
         operation_id="wishlist_add",
         request=WishlistAddSerializer,
-        responses={201: WishlistItemSerializer, 200: WishlistItemSerializer},
+        responses={
+            201: WishlistItemSerializer,
+            200: WishlistItemSerializer,
+            **error_responses({400: "invalid, product_unavailable", 401: "not_authenticated"}),
+        },
     )
     def post(self, request: Request) -> Response:
         serializer = WishlistAddSerializer(data=request.data)
@@ -60,7 +71,13 @@ class WishlistItemView(KitViewMixin, APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(operation_id="wishlist_remove", responses={204: None})
+    @extend_schema(
+        operation_id="wishlist_remove",
+        responses={
+            204: None,
+            **error_responses({401: "not_authenticated", 404: "not_found (not in the wishlist)"}),
+        },
+    )
     def delete(self, request: Request, product_id: int) -> Response:
         services.remove_from_wishlist(user=_signed_in(request), product_id=product_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
