@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "ecommerce_kit.payments",
     "ecommerce_kit.reviews",
     "ecommerce_kit.wishlist",
+    # The example site's auth app (tests/example_project): its migration adds the unique indexes
+    # on usernames and e-mail addresses that registration relies on.
+    "accounts",
 ]
 
 MIDDLEWARE = [

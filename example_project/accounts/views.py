@@ -26,7 +26,11 @@ from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, Toke
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from accounts.serializers import RefreshTokenSerializer, RegisterSerializer
+from accounts.serializers import (
+    OnceOnlyTokenRefreshSerializer,
+    RefreshTokenSerializer,
+    RegisterSerializer,
+)
 from accounts.throttles import AuthRateThrottle
 from ecommerce_kit.api.exceptions import exception_handler
 from ecommerce_kit.api.schema import ErrorSerializer
@@ -64,10 +68,13 @@ class RegisterView(_AuthViewMixin, APIView):
                     username=data["username"], email=data["email"], password=data["password"]
                 )
         except IntegrityError as exc:
-            # A concurrent registration took the username between validation and insert.
-            raise serializers.ValidationError(
-                {"username": [_("A user with that username already exists.")]}
-            ) from exc
+            # A concurrent registration took the username or the e-mail address between
+            # validation and insert (both are unique whatever their case, see the migration).
+            if User.objects.filter(username__iexact=data["username"]).exists():
+                field, message = "username", _("A user with that username already exists.")
+            else:
+                field, message = "email", _("A user with that email address already exists.")
+            raise serializers.ValidationError({field: [message]}) from exc
         return Response(RegisterSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -87,6 +94,8 @@ class TokenView(_AuthViewMixin, TokenObtainPairView):
 @extend_schema_view(post=extend_schema(responses={200: TokenRefreshSerializer, **_TOKEN_ERRORS}))
 class TokenRefresh(_AuthViewMixin, TokenRefreshView):
     """Exchange a refresh token for a new access token and a new refresh token."""
+
+    serializer_class = OnceOnlyTokenRefreshSerializer
 
 
 class LogoutView(_AuthViewMixin, APIView):
