@@ -8,6 +8,8 @@ from django.conf import settings
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
+from ecommerce_kit.api.throttles import client_address
+
 
 class AuthRateThrottle(SimpleRateThrottle):
     """Throttle sign-up and sign-in attempts per IP with ``settings.ACCOUNTS_AUTH_THROTTLE_RATE``.
@@ -30,4 +32,5 @@ class AuthRateThrottle(SimpleRateThrottle):
         return super().allow_request(request, view)
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        # Not DRF's get_ident, which trusts a client-written X-Forwarded-For by default.
+        return self.cache_format % {"scope": self.scope, "ident": client_address(request)}

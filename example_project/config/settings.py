@@ -11,6 +11,8 @@ Everything that differs between a laptop and a server comes from the environment
 - ``DJANGO_SECURE_SSL_REDIRECT``, ``DJANGO_SECURE_COOKIES``, ``DJANGO_HSTS_SECONDS``,
   ``DJANGO_HSTS_PRELOAD``, ``DJANGO_TRUST_X_FORWARDED_PROTO`` (HTTPS behaviour, see
   ``docs/deployment.md``)
+- ``DJANGO_NUM_PROXIES`` (how many proxies in front of Django append to ``X-Forwarded-For``;
+  unset: clients are identified by ``REMOTE_ADDR``)
 - ``DUMMY_GATEWAY_WEBHOOK_SECRET`` (the built-in ``dummy`` payment gateway's webhook secret)
 - ``DJANGO_LOG_LEVEL`` (default ``INFO``)
 """
@@ -221,6 +223,10 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "ecommerce_kit.api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+if os.environ.get("DJANGO_NUM_PROXIES"):
+    # How many proxies in front of Django append to X-Forwarded-For: throttles then identify a
+    # client by the address the outermost one saw. Unset: REMOTE_ADDR, the header is ignored.
+    REST_FRAMEWORK["NUM_PROXIES"] = int(os.environ["DJANGO_NUM_PROXIES"])
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),

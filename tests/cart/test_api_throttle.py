@@ -38,3 +38,30 @@ def test_signed_in_writes_are_throttled_per_user(client_for, user, product):
     assert client.delete(CART_URL).status_code == 204
     assert client.post(CART_URL).status_code == 429
     assert client_for(UserFactory()).post(CART_URL).status_code == 200
+
+
+@TWO_PER_MINUTE
+def test_anonymous_clients_cannot_escape_the_limit_with_x_forwarded_for(client_for, product):
+    # DRF identifies a client by the X-Forwarded-For header the client itself sends, unless
+    # NUM_PROXIES is set: a new value per request escaped the limit.
+    client = client_for(None)
+    statuses = [
+        client.post(CART_URL, HTTP_X_FORWARDED_FOR=f"203.0.113.{i}").status_code for i in range(3)
+    ]
+    assert statuses == [201, 201, 429]
+
+
+@TWO_PER_MINUTE
+def test_behind_trusted_proxies_the_forwarded_client_address_is_throttled(
+    client_for, product, settings
+):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    client = client_for(None)
+    # One proxy in front: the last X-Forwarded-For entry is the client; the rest is spoofable.
+    first = [
+        client.post(CART_URL, HTTP_X_FORWARDED_FOR=f"10.9.9.{i}, 198.51.100.7").status_code
+        for i in range(3)
+    ]
+    other = client.post(CART_URL, HTTP_X_FORWARDED_FOR="198.51.100.8").status_code
+    assert first == [201, 201, 429]
+    assert other == 201
