@@ -7,6 +7,7 @@ The database is SQLite (a file, so that concurrency tests can use several connec
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -46,6 +47,11 @@ INSTALLED_APPS = [
     # on usernames and e-mail addresses that registration relies on.
     "accounts",
 ]
+# ``accounts`` lives in example_project/: importable wherever these settings are used (pytest,
+# mypy's django-stubs, the docs build, makemessages).
+_EXAMPLE_PROJECT = str(BASE_DIR.parent / "example_project")
+if _EXAMPLE_PROJECT not in sys.path:
+    sys.path.append(_EXAMPLE_PROJECT)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
