@@ -234,3 +234,30 @@ def test_unauthenticated_with_session_authentication_only_is_401() -> None:
     assert response.status_code == 401
     assert response.data["code"] == "not_authenticated"
     assert response["WWW-Authenticate"] == 'Session realm="api"'
+
+
+@pytest.mark.django_db
+def test_body_over_the_upload_limit_is_413_in_the_error_shape(
+    client_for: Any, settings: Any
+) -> None:
+    # Django's RequestDataTooBig left the kit's handler and was answered by the host's HTML 400.
+    from tests.factories import UserFactory
+
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = '{"product": 1, "quantity": 1, "note": "' + "x" * 2000 + '"}'
+    response = client_for(UserFactory()).post(
+        "/api/v1/cart/items/", data=body, content_type="application/json"
+    )
+    assert response.status_code == 413, response.content
+    assert response.json() == {
+        "error": response.json()["error"],
+        "code": "request_too_large",
+        "status_code": 413,
+    }
+
+
+def test_request_data_too_big_is_413() -> None:
+    from django.core.exceptions import RequestDataTooBig
+
+    response = _handle(RequestDataTooBig("too big"))
+    assert response.status_code == 413 and response.data["code"] == "request_too_large"

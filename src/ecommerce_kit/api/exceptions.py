@@ -11,9 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
@@ -21,8 +23,18 @@ from rest_framework.views import set_rollback
 
 from ecommerce_kit.exceptions import EcommerceKitError
 
+
+class RequestTooLarge(drf_exceptions.APIException):
+    """The request body is larger than Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE``."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = gettext_lazy("The request body is too large.")
+    default_code = "request_too_large"
+
+
 # DRF exception class -> machine code (the most specific class first).
 _DRF_CODES: tuple[tuple[type[drf_exceptions.APIException], str], ...] = (
+    (RequestTooLarge, "request_too_large"),
     (drf_exceptions.NotAuthenticated, "not_authenticated"),
     (drf_exceptions.AuthenticationFailed, "authentication_failed"),
     (drf_exceptions.PermissionDenied, "permission_denied"),
@@ -59,8 +71,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """Answer ``exc`` in the contract's error shape; return ``None`` for unexpected errors."""
     if isinstance(exc, EcommerceKitError):
         set_rollback()
-        return Response(error_body(exc.message, exc.code, exc.status_code, **exc.extra),
-                        status=exc.status_code)
+        return Response(
+            error_body(exc.message, exc.code, exc.status_code, **exc.extra), status=exc.status_code
+        )
     if isinstance(exc, DjangoValidationError):
         exc = drf_exceptions.ValidationError(
             detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages
@@ -69,6 +82,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = drf_exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = drf_exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        # Raised while the body is read; Django would answer its own (HTML) 400.
+        exc = RequestTooLarge()
     if not isinstance(exc, drf_exceptions.APIException):
         return None
 
@@ -80,8 +96,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     set_rollback()
 
     if isinstance(exc, drf_exceptions.ValidationError):
-        body = error_body(_("Invalid input."), "invalid", status.HTTP_400_BAD_REQUEST,
-                          fields=_fields(exc.detail))
+        body = error_body(
+            _("Invalid input."), "invalid", status.HTTP_400_BAD_REQUEST, fields=_fields(exc.detail)
+        )
         return Response(body, status=status.HTTP_400_BAD_REQUEST, headers=headers)
 
     code = next((c for cls, c in _DRF_CODES if isinstance(exc, cls)), None)
@@ -93,5 +110,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         message: Any = str(exc.detail["detail"])
     else:
         message = exc.detail if isinstance(exc.detail, str) else _flatten(exc.detail)
-    return Response(error_body(message, code, exc.status_code), status=exc.status_code,
-                    headers=headers)
+    return Response(
+        error_body(message, code, exc.status_code), status=exc.status_code, headers=headers
+    )
