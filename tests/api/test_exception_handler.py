@@ -261,3 +261,16 @@ def test_request_data_too_big_is_413() -> None:
 
     response = _handle(RequestDataTooBig("too big"))
     assert response.status_code == 413 and response.data["code"] == "request_too_large"
+
+
+def test_kit_invalid_input_without_fields_still_has_a_fields_object() -> None:
+    # Clients read ``fields`` whenever the code is "invalid"; a message-only InvalidInputError
+    # (an unreadable webhook body, say) had none.
+    response = _handle(InvalidInputError("The webhook body is not JSON."))
+    assert response.status_code == 400
+    assert response.data == {
+        "error": "The webhook body is not JSON.",
+        "code": "invalid",
+        "status_code": 400,
+        "fields": {"non_field_errors": ["The webhook body is not JSON."]},
+    }

@@ -71,8 +71,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """Answer ``exc`` in the contract's error shape; return ``None`` for unexpected errors."""
     if isinstance(exc, EcommerceKitError):
         set_rollback()
+        extra = dict(exc.extra)
+        if exc.code == "invalid" and "fields" not in extra:
+            # Like DRF's non-field errors: an "invalid" answer always carries ``fields``.
+            extra["fields"] = {"non_field_errors": [str(exc.message)]}
         return Response(
-            error_body(exc.message, exc.code, exc.status_code, **exc.extra), status=exc.status_code
+            error_body(exc.message, exc.code, exc.status_code, **extra), status=exc.status_code
         )
     if isinstance(exc, DjangoValidationError):
         exc = drf_exceptions.ValidationError(
