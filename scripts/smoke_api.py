@@ -109,8 +109,11 @@ class User:
 
 
 class Smoke:
-    def __init__(self, base: str, secret: str, keep_going: bool) -> None:
+    def __init__(
+        self, base: str, secret: str, keep_going: bool, check_throttles: bool = False
+    ) -> None:
         self.base = base.rstrip("/")
+        self.check_throttles = check_throttles
         self.api = self.base + "/api/v1/"
         self.secret = secret
         self.keep_going = keep_going
@@ -135,6 +138,7 @@ class Smoke:
         headers: dict[str, str] | None = None,
         raw: bytes | None = None,
         absolute: bool = False,
+        retry_throttled: bool = True,
     ) -> Response:
         """Send one request; 429 answers are waited out (Retry-After) and sent again."""
         url = path if absolute else self.api + path.lstrip("/")
@@ -156,7 +160,7 @@ class Smoke:
                     resp = Response(method, url, answer.status, answer.headers, answer.read())
             except urllib.error.HTTPError as exc:
                 resp = Response(method, url, exc.code, exc.headers, exc.read())
-            if resp.status == 429:
+            if resp.status == 429 and retry_throttled:
                 wait = int(resp.headers.get("Retry-After") or 5)
                 with self.lock:
                     self.notes.append(f"429 on {method} {path}; waited {wait}s")
@@ -2246,6 +2250,46 @@ class Smoke:
             "filter errors are translated (pt)",
             resp,
         )
+        deep = b'{"product": 1, "quantity": ' + b"[" * 50_000 + b"]" * 50_000 + b"}"
+        for path in ("cart/items/", "checkout/", "auth/register/"):
+            resp = self.request("POST", path, raw=deep, user=None if "auth" in path else user)
+            self.expect(resp, 400, "parse_error", f"JSON nested too deeply to {path}")
+        raw = b'{"event_id": "e", "amount": ' + b"[" * 50_000 + b"]" * 50_000 + b"}"
+        resp = self.request(
+            "POST",
+            "payments/webhooks/dummy/",
+            raw=raw,
+            headers={"X-Dummy-Signature": self.sign(raw)},
+        )
+        self.expect(resp, 400, "invalid", "signed webhook nested too deeply")
+        big = json.dumps({"product": 1, "quantity": 1, "pad": "x" * 3_000_000}).encode()
+        resp = self.request("POST", "cart/items/", raw=big, user=user)
+        self.expect(resp, 413, "request_too_large", "a body over the upload limit")
+
+    def throttles(self) -> None:
+        """Anonymous limits count the client's address, not a header the client writes."""
+        statuses: Counter[int] = Counter()
+        throttled = None
+        for _ in range(2000):
+            forwarded = f"203.0.{secrets.randbelow(256)}.{secrets.randbelow(256)}"
+            resp = self.request(
+                "POST", "cart/", headers={"X-Forwarded-For": forwarded}, retry_throttled=False
+            )
+            statuses[resp.status] += 1
+            if resp.status == 429:
+                throttled = resp
+                break
+        self.race_throttle = (
+            f"anonymous cart creations with a new X-Forwarded-For each: {dict(statuses)}"
+        )
+        print("   " + self.race_throttle)
+        self.check(
+            throttled is not None, "a new X-Forwarded-For per request does not escape the limit"
+        )
+        if throttled is not None:
+            self.expect(throttled, 429, "throttled", "over the anonymous cart limit")
+            retry_after = int(throttled.headers.get("Retry-After") or 0)
+            self.check(retry_after > 0, "429 carries Retry-After", throttled)
 
     # --- races -----------------------------------------------------------------------------------
 
@@ -2430,6 +2474,38 @@ class Smoke:
             "distinct capture events capture once",
         )
 
+        # Auth: one refresh token exchanged by 10 requests at once; 10 sign-ups with one e-mail.
+        user = self.register("refresh")
+        answers = self.concurrently(
+            [
+                lambda: self.request("POST", "auth/token/refresh/", {"refresh": user.refresh})
+                for _ in range(10)
+            ]
+        )
+        counts = Counter(a.status for a in answers)
+        self.race_refresh = f"10 refreshes of one refresh token: statuses {dict(counts)}"
+        print("   " + self.race_refresh)
+        self.check(counts == {200: 1, 401: 9}, "a refresh token is exchanged once")
+        email = f"same-{self.suffix}@smoke.example"
+        answers = self.concurrently(
+            [
+                lambda i=i: self.request(
+                    "POST",
+                    "auth/register/",
+                    {
+                        "username": f"same{i}-{self.suffix}",
+                        "email": email,
+                        "password": "Smoke-" + secrets.token_urlsafe(12),
+                    },
+                )
+                for i in range(10)
+            ]
+        )
+        counts = Counter(a.status for a in answers)
+        self.race_register = f"10 registrations with one e-mail address: statuses {dict(counts)}"
+        print("   " + self.race_register)
+        self.check(counts == {201: 1, 400: 9}, "one account per e-mail address")
+
     # --- driver ----------------------------------------------------------------------------------
 
     def run(self) -> int:
@@ -2445,6 +2521,8 @@ class Smoke:
             ("robustness", self.robustness),
             ("races", self.races),
         ]
+        if self.check_throttles:
+            sections.append(("throttles", self.throttles))
         try:
             for name, func in sections:
                 try:
@@ -2462,7 +2540,16 @@ class Smoke:
         )
         for line in (
             getattr(self, name, None)
-            for name in ("race_stock", "race_double", "race_idem", "race_webhook", "race_events")
+            for name in (
+                "race_stock",
+                "race_double",
+                "race_idem",
+                "race_webhook",
+                "race_events",
+                "race_refresh",
+                "race_register",
+                "race_throttle",
+            )
         ):
             if line:
                 print("  " + line)
@@ -2481,11 +2568,17 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="report every failure instead of stopping at the first",
     )
+    parser.add_argument(
+        "--check-throttles",
+        action="store_true",
+        help="also send anonymous cart creations until the anonymous limit answers 429 "
+        "(needs the cart throttle on; creates that many anonymous carts)",
+    )
     args = parser.parse_args(argv)
     secret = os.environ.get("DUMMY_GATEWAY_WEBHOOK_SECRET")
     if not secret:
         parser.error("set DUMMY_GATEWAY_WEBHOOK_SECRET to the site's dummy gateway webhook secret")
-    return Smoke(args.base_url, secret, args.keep_going).run()
+    return Smoke(args.base_url, secret, args.keep_going, args.check_throttles).run()
 
 
 if __name__ == "__main__":
