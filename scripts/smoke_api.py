@@ -8,9 +8,13 @@ at ``/api/v1/``, JWT auth at ``/api/v1/auth/``, the OpenAPI document at ``/api/s
 
 It needs only the Python standard library. It creates its own users, store and products (names end
 in a random suffix, so it can run again against the same database), walks through every section of
-API.md checking status codes, body shapes and error codes, and then fires racing requests
-(concurrent checkouts of the last units of a product, concurrent checkouts with one
-``Idempotency-Key``, concurrent deliveries of one webhook). The site must have the built-in
+API.md checking status codes, body shapes and error codes, sends hostile input (NUL characters,
+JSON nested too deeply, oversized bodies, huge ids) that must never answer 5xx, and then fires
+racing requests (checkouts of the last units of a product, a double-submitted checkout with and
+without an ``Idempotency-Key``, deliveries of one webhook, refreshes of one refresh token,
+registrations with one e-mail address). ``--check-throttles`` also checks that a new
+``X-Forwarded-For`` per request does not escape the anonymous cart limit (it creates anonymous
+carts until the limit answers 429). The site must have the built-in
 ``dummy`` payment gateway enabled with the webhook secret given in
 ``DUMMY_GATEWAY_WEBHOOK_SECRET``, and a staff account (``SMOKE_STAFF_USERNAME`` /
 ``SMOKE_STAFF_PASSWORD``, default ``admin`` / ``demo-admin-pass`` from ``seed_demo``) to approve the
