@@ -30,8 +30,13 @@ from moneyed import CurrencyDoesNotExist, get_currency
 
 from ecommerce_kit.conf import DEFAULTS, kit_settings
 
-_POSITIVE_INTS = ("PAGE_SIZE", "MAX_PAGE_SIZE", "MAX_QUANTITY_PER_LINE", "CART_MAX_LINES",
-                  "CIRCUIT_BREAKER_THRESHOLD")
+_POSITIVE_INTS = (
+    "PAGE_SIZE",
+    "MAX_PAGE_SIZE",
+    "MAX_QUANTITY_PER_LINE",
+    "CART_MAX_LINES",
+    "CIRCUIT_BREAKER_THRESHOLD",
+)
 _NON_NEGATIVE_INTS = ("HTTP_RETRIES",)
 _DURATIONS = ("CART_TTL", "IDEMPOTENCY_KEY_TTL", "PAYMENT_TIMEOUT", "CIRCUIT_BREAKER_RESET")
 _POSITIVE_NUMBERS = ("HTTP_TIMEOUT",)
@@ -74,42 +79,61 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         return [_error("ECOMMERCE_KIT must be a dict.", None, "E001")]
     errors: list[CheckMessage] = []
     for key in sorted(set(raw) - set(DEFAULTS)):
-        errors.append(_error(
-            f"Unknown setting ECOMMERCE_KIT[{key!r}].",
-            "Check the spelling against the settings reference.", "E001",
-        ))
+        errors.append(
+            _error(
+                f"Unknown setting ECOMMERCE_KIT[{key!r}].",
+                "Check the spelling against the settings reference.",
+                "E001",
+            )
+        )
     errors.extend(_check_currencies())
     for key in _POSITIVE_INTS:
         value = kit_settings.get(key)
         if not _is_int(value) or value < 1:
-            errors.append(_error(f"ECOMMERCE_KIT[{key!r}] must be a positive integer, "
-                                 f"got {value!r}.", None, "E004"))
+            errors.append(
+                _error(
+                    f"ECOMMERCE_KIT[{key!r}] must be a positive integer, got {value!r}.",
+                    None,
+                    "E004",
+                )
+            )
     for key in _NON_NEGATIVE_INTS:
         value = kit_settings.get(key)
         if not _is_int(value) or value < 0:
-            errors.append(_error(f"ECOMMERCE_KIT[{key!r}] must be an integer >= 0, "
-                                 f"got {value!r}.", None, "E004"))
+            errors.append(
+                _error(
+                    f"ECOMMERCE_KIT[{key!r}] must be an integer >= 0, got {value!r}.", None, "E004"
+                )
+            )
     if not errors and kit_settings.PAGE_SIZE > kit_settings.MAX_PAGE_SIZE:
-        errors.append(_error("ECOMMERCE_KIT['PAGE_SIZE'] must not exceed MAX_PAGE_SIZE.",
-                             None, "E004"))
+        errors.append(
+            _error("ECOMMERCE_KIT['PAGE_SIZE'] must not exceed MAX_PAGE_SIZE.", None, "E004")
+        )
     for key in _DURATIONS:
         value = kit_settings.get(key)
         seconds = value.total_seconds() if isinstance(value, timedelta) else value
         if not _is_number(seconds) or seconds <= 0:
-            errors.append(_error(
-                f"ECOMMERCE_KIT[{key!r}] must be a positive duration, got {value!r}.",
-                "Use a datetime.timedelta or a number of seconds.", "E005",
-            ))
+            errors.append(
+                _error(
+                    f"ECOMMERCE_KIT[{key!r}] must be a positive duration, got {value!r}.",
+                    "Use a datetime.timedelta or a number of seconds.",
+                    "E005",
+                )
+            )
     for key in _POSITIVE_NUMBERS:
         value = kit_settings.get(key)
         if not _is_number(value) or value <= 0:
-            errors.append(_error(f"ECOMMERCE_KIT[{key!r}] must be a number > 0, got {value!r}.",
-                                 None, "E006"))
+            errors.append(
+                _error(f"ECOMMERCE_KIT[{key!r}] must be a number > 0, got {value!r}.", None, "E006")
+            )
     for key in _NON_NEGATIVE_NUMBERS:
         value = kit_settings.get(key)
         if not _is_number(value) or value < 0:
-            errors.append(_error(f"ECOMMERCE_KIT[{key!r}] must be a number >= 0, got {value!r}.",
-                                 None, "E006"))
+            errors.append(
+                _error(
+                    f"ECOMMERCE_KIT[{key!r}] must be a number >= 0, got {value!r}.", None, "E006"
+                )
+            )
     errors.extend(_check_decimal("DEFAULT_SHIPPING_COST", Decimal(0), None))
     errors.extend(_check_decimal("DEFAULT_TAX_RATE", Decimal(0), Decimal(1)))
     errors.extend(_check_gateways())
@@ -121,13 +145,19 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     for key in _STRINGS:
         value = kit_settings.get(key)
         if not isinstance(value, str) or not value:
-            errors.append(_error(f"ECOMMERCE_KIT[{key!r}] must be a non-empty string.",
-                                 None, "E010"))
+            errors.append(
+                _error(f"ECOMMERCE_KIT[{key!r}] must be a non-empty string.", None, "E010")
+            )
     prefix = kit_settings.get("ORDER_NUMBER_PREFIX")
     if isinstance(prefix, str) and len(prefix) > MAX_ORDER_NUMBER_PREFIX:
-        errors.append(_error(
-            f"ECOMMERCE_KIT['ORDER_NUMBER_PREFIX'] is longer than {MAX_ORDER_NUMBER_PREFIX} "
-            "characters; order numbers would not fit their column.", None, "E010"))
+        errors.append(
+            _error(
+                f"ECOMMERCE_KIT['ORDER_NUMBER_PREFIX'] is longer than {MAX_ORDER_NUMBER_PREFIX} "
+                "characters; order numbers would not fit their column.",
+                None,
+                "E010",
+            )
+        )
     return errors
 
 
@@ -135,19 +165,39 @@ def _check_currencies() -> list[CheckMessage]:
     errors: list[CheckMessage] = []
     currencies = kit_settings.get("CURRENCIES")
     if isinstance(currencies, str) or not isinstance(currencies, list | tuple) or not currencies:
-        return [_error("ECOMMERCE_KIT['CURRENCIES'] must be a non-empty list of ISO 4217 codes.",
-                       None, "E002")]
+        return [
+            _error(
+                "ECOMMERCE_KIT['CURRENCIES'] must be a non-empty list of ISO 4217 codes.",
+                None,
+                "E002",
+            )
+        ]
     for code in currencies:
         if not _is_currency(code):
-            errors.append(_error(f"{code!r} in ECOMMERCE_KIT['CURRENCIES'] is not an ISO 4217 "
-                                 "currency code.", "Use upper-case codes such as 'AOA'.", "E002"))
+            errors.append(
+                _error(
+                    f"{code!r} in ECOMMERCE_KIT['CURRENCIES'] is not an ISO 4217 currency code.",
+                    "Use upper-case codes such as 'AOA'.",
+                    "E002",
+                )
+            )
     default = kit_settings.get("DEFAULT_CURRENCY")
     if not _is_currency(default):
-        errors.append(_error(f"ECOMMERCE_KIT['DEFAULT_CURRENCY'] {default!r} is not an ISO 4217 "
-                             "currency code.", "Use an upper-case code such as 'AOA'.", "E002"))
+        errors.append(
+            _error(
+                f"ECOMMERCE_KIT['DEFAULT_CURRENCY'] {default!r} is not an ISO 4217 currency code.",
+                "Use an upper-case code such as 'AOA'.",
+                "E002",
+            )
+        )
     elif default not in currencies:
-        errors.append(_error(f"ECOMMERCE_KIT['DEFAULT_CURRENCY'] {default!r} is not one of "
-                             "CURRENCIES.", "Add it to ECOMMERCE_KIT['CURRENCIES'].", "E003"))
+        errors.append(
+            _error(
+                f"ECOMMERCE_KIT['DEFAULT_CURRENCY'] {default!r} is not one of CURRENCIES.",
+                "Add it to ECOMMERCE_KIT['CURRENCIES'].",
+                "E003",
+            )
+        )
     return errors
 
 
@@ -160,30 +210,52 @@ def _check_decimal(key: str, low: Decimal, high: Decimal | None) -> list[CheckMe
         valid = False
     if isinstance(value, bool) or not valid:
         bounds = f"between {low} and {high}" if high is not None else f">= {low}"
-        return [_error(f"ECOMMERCE_KIT[{key!r}] must be a decimal {bounds}, got {value!r}.",
-                       "Use a string or a Decimal, e.g. Decimal('0.14').", "E006")]
+        return [
+            _error(
+                f"ECOMMERCE_KIT[{key!r}] must be a decimal {bounds}, got {value!r}.",
+                "Use a string or a Decimal, e.g. Decimal('0.14').",
+                "E006",
+            )
+        ]
     return []
 
 
 def _check_gateways() -> list[CheckMessage]:
     gateways = kit_settings.get("PAYMENT_GATEWAYS")
     if not isinstance(gateways, Mapping):
-        return [_error("ECOMMERCE_KIT['PAYMENT_GATEWAYS'] must be a dict of gateway id -> options.",
-                       None, "E007")]
+        return [
+            _error(
+                "ECOMMERCE_KIT['PAYMENT_GATEWAYS'] must be a dict of gateway id -> options.",
+                None,
+                "E007",
+            )
+        ]
     errors: list[CheckMessage] = []
     for gateway_id, options in gateways.items():
         if not isinstance(gateway_id, str) or not isinstance(options, Mapping):
-            errors.append(_error(
-                f"ECOMMERCE_KIT['PAYMENT_GATEWAYS'][{gateway_id!r}] must map a string id to a dict "
-                "of options.", None, "E007"))
+            errors.append(
+                _error(
+                    f"ECOMMERCE_KIT['PAYMENT_GATEWAYS'][{gateway_id!r}] must map a string id to "
+                    "a dict "
+                    "of options.",
+                    None,
+                    "E007",
+                )
+            )
             continue
         currencies = options.get("currencies")
         if currencies is not None and (
             isinstance(currencies, str) or not all(_is_currency(c) for c in currencies)
         ):
-            errors.append(_error(
-                f"ECOMMERCE_KIT['PAYMENT_GATEWAYS'][{gateway_id!r}]['currencies'] must be a list "
-                "of ISO 4217 codes.", None, "E002"))
+            errors.append(
+                _error(
+                    f"ECOMMERCE_KIT['PAYMENT_GATEWAYS'][{gateway_id!r}]['currencies'] must be "
+                    "a list "
+                    "of ISO 4217 codes.",
+                    None,
+                    "E002",
+                )
+            )
     return errors
 
 
@@ -191,35 +263,53 @@ def _check_plugins() -> list[CheckMessage]:
     errors: list[CheckMessage] = []
     for key in _STRING_LISTS:
         value = kit_settings.get(key)
-        if isinstance(value, str) or not isinstance(value, list | tuple) or not all(
-            isinstance(v, str) for v in value
+        if (
+            isinstance(value, str)
+            or not isinstance(value, list | tuple)
+            or not all(isinstance(v, str) for v in value)
         ):
-            errors.append(_error(f"ECOMMERCE_KIT[{key!r}] must be a list of strings.",
-                                 None, "E010"))
+            errors.append(
+                _error(f"ECOMMERCE_KIT[{key!r}] must be a list of strings.", None, "E010")
+            )
     if errors:
         return errors
     for dotted in kit_settings.PLUGINS:
         try:
             importlib.import_module(dotted)
         except ImportError as exc:
-            errors.append(_error(f"Cannot import plugin module {dotted!r}: {exc}.",
-                                 "Fix ECOMMERCE_KIT['PLUGINS'].", "E008"))
+            errors.append(
+                _error(
+                    f"Cannot import plugin module {dotted!r}: {exc}.",
+                    "Fix ECOMMERCE_KIT['PLUGINS'].",
+                    "E008",
+                )
+            )
     return errors
 
 
 def _check_throttles() -> list[CheckMessage]:
     rates = kit_settings.get("THROTTLE_RATES")
     if not isinstance(rates, Mapping):
-        return [_error("ECOMMERCE_KIT['THROTTLE_RATES'] must be a dict of scope -> rate.",
-                       None, "E009")]
+        return [
+            _error("ECOMMERCE_KIT['THROTTLE_RATES'] must be a dict of scope -> rate.", None, "E009")
+        ]
     errors: list[CheckMessage] = []
     for scope, rate in rates.items():
         if scope not in DEFAULTS["THROTTLE_RATES"]:
-            errors.append(_error(f"Unknown throttle scope {scope!r} in "
-                                 "ECOMMERCE_KIT['THROTTLE_RATES'].",
-                                 f"Known scopes: {', '.join(DEFAULTS['THROTTLE_RATES'])}.", "E009"))
+            errors.append(
+                _error(
+                    f"Unknown throttle scope {scope!r} in ECOMMERCE_KIT['THROTTLE_RATES'].",
+                    f"Known scopes: {', '.join(DEFAULTS['THROTTLE_RATES'])}.",
+                    "E009",
+                )
+            )
         elif rate is not None and (not isinstance(rate, str) or not _RATE.match(rate)):
-            errors.append(_error(f"Throttle rate {rate!r} for {scope!r} is not of the form "
-                                 "'<n>/<s|min|hour|day>'.", "Use e.g. '20/min', or None to turn "
-                                 "the throttle off.", "E009"))
+            errors.append(
+                _error(
+                    f"Throttle rate {rate!r} for {scope!r} is not of the form "
+                    "'<n>/<s|min|hour|day>'.",
+                    "Use e.g. '20/min', or None to turn the throttle off.",
+                    "E009",
+                )
+            )
     return errors

@@ -175,8 +175,9 @@ class IdempotencyKeyInvalidError(OrderError):
 class IdempotencyKeyInProgressError(OrderError):
     code = "idempotency_key_in_progress"
     status_code = 409
-    default_message = _("A request with this Idempotency-Key is still being processed; retry "
-                        "later.")
+    default_message = _(
+        "A request with this Idempotency-Key is still being processed; retry later."
+    )
 
 
 # --- Payments --------------------------------------------------------------------------------

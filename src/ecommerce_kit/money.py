@@ -55,7 +55,8 @@ def total(values: Iterable[Money], currency: str | Currency) -> Money:
     result = zero(currency)
     for value in values:
         if str(value.currency) != str(result.currency):
-            raise CurrencyMismatchError(currencies=sorted({str(value.currency),
-                                                          str(result.currency)}))
+            raise CurrencyMismatchError(
+                currencies=sorted({str(value.currency), str(result.currency)})
+            )
         result = result + value
     return quantize(result)

@@ -68,23 +68,27 @@ def _check_money(value: Any, currency: str, hook: str) -> Money | None:
     if value is None:
         return None
     if not isinstance(value, Money) or str(value.currency) != currency or value.amount < 0:
-        raise TypeError(f"Hook {hook} must return a non-negative Money in {currency} or None, "
-                        f"got {value!r}.")
+        raise TypeError(
+            f"Hook {hook} must return a non-negative Money in {currency} or None, got {value!r}."
+        )
     return value
 
 
 def calculate_shipping(*, cart: Cart, address: dict[str, Any], subtotal: Money) -> Money | None:
     """Ask plugins for the shipping cost; ``None`` when no plugin answers."""
-    value = get_plugin_manager().hook.calculate_shipping(cart=cart, address=address,
-                                                         subtotal=subtotal)
+    value = get_plugin_manager().hook.calculate_shipping(
+        cart=cart, address=address, subtotal=subtotal
+    )
     return _check_money(value, str(subtotal.currency), "calculate_shipping")
 
 
-def calculate_tax(*, cart: Cart, address: dict[str, Any], subtotal: Money,
-                  shipping: Money) -> Money | None:
+def calculate_tax(
+    *, cart: Cart, address: dict[str, Any], subtotal: Money, shipping: Money
+) -> Money | None:
     """Ask plugins for the tax; ``None`` when no plugin answers."""
-    value = get_plugin_manager().hook.calculate_tax(cart=cart, address=address,
-                                                    subtotal=subtotal, shipping=shipping)
+    value = get_plugin_manager().hook.calculate_tax(
+        cart=cart, address=address, subtotal=subtotal, shipping=shipping
+    )
     return _check_money(value, str(subtotal.currency), "calculate_tax")
 
 
@@ -111,11 +115,16 @@ def registered_gateways() -> dict[str, PaymentGateway]:
     gateways: dict[str, PaymentGateway] = {}
     for batch in get_plugin_manager().hook.register_payment_gateways():
         for gateway in batch or ():
-            if not isinstance(gateway, PaymentGateway) or not isinstance(gateway.id, str) \
-                    or not gateway.id or gateway.flow not in FLOWS:
+            if (
+                not isinstance(gateway, PaymentGateway)
+                or not isinstance(gateway.id, str)
+                or not gateway.id
+                or gateway.flow not in FLOWS
+            ):
                 raise ImproperlyConfigured(
                     f"register_payment_gateways returned {gateway!r}, which does not implement "
-                    "ecommerce_kit.payments.base.PaymentGateway.")
+                    "ecommerce_kit.payments.base.PaymentGateway."
+                )
             if gateway.id in gateways and gateways[gateway.id] is not gateway:
                 raise ImproperlyConfigured(f"Two plugins offer a payment gateway {gateway.id!r}.")
             gateways[gateway.id] = gateway
@@ -142,8 +151,9 @@ def gateway_currencies(gateway: PaymentGateway) -> tuple[str, ...]:
     ``currencies`` option of its configuration.
     """
     configured = kit_settings.PAYMENT_GATEWAYS.get(gateway.id) or {}
-    allowed = [c for c in kit_settings.CURRENCIES if not gateway.currencies or
-               c in gateway.currencies]
+    allowed = [
+        c for c in kit_settings.CURRENCIES if not gateway.currencies or c in gateway.currencies
+    ]
     narrowed = configured.get("currencies")
     if narrowed is not None:
         allowed = [c for c in allowed if c in narrowed]
@@ -196,22 +206,30 @@ def on_commit_notify(hook_name: str, **kwargs: Any) -> None:
     transaction.on_commit(functools.partial(_notify, hook_name, **kwargs))
 
 
-def notify_order_status_changed(*, order: Any, source: str, target: str,
-                                actor: AbstractBaseUser | None) -> None:
-    on_commit_notify("order_status_changed", order=order, source=source, target=target,
-                     actor=actor)
+def notify_order_status_changed(
+    *, order: Any, source: str, target: str, actor: AbstractBaseUser | None
+) -> None:
+    on_commit_notify("order_status_changed", order=order, source=source, target=target, actor=actor)
 
 
-def notify_fulfilment_status_changed(*, fulfilment: Any, source: str, target: str,
-                                     actor: AbstractBaseUser | None) -> None:
-    on_commit_notify("fulfilment_status_changed", fulfilment=fulfilment, source=source,
-                     target=target, actor=actor)
+def notify_fulfilment_status_changed(
+    *, fulfilment: Any, source: str, target: str, actor: AbstractBaseUser | None
+) -> None:
+    on_commit_notify(
+        "fulfilment_status_changed",
+        fulfilment=fulfilment,
+        source=source,
+        target=target,
+        actor=actor,
+    )
 
 
-def notify_payment_status_changed(*, payment: Any, source: str, target: str,
-                                  actor: AbstractBaseUser | None) -> None:
-    on_commit_notify("payment_status_changed", payment=payment, source=source, target=target,
-                     actor=actor)
+def notify_payment_status_changed(
+    *, payment: Any, source: str, target: str, actor: AbstractBaseUser | None
+) -> None:
+    on_commit_notify(
+        "payment_status_changed", payment=payment, source=source, target=target, actor=actor
+    )
 
 
 def notify_review_created(*, review: Any) -> None:

@@ -16,14 +16,16 @@ from ecommerce_kit.plugins import ENTRY_POINT_GROUP, get_plugin_manager
 
 def _write_distribution(root: Path, module_name: str, entry_name: str) -> None:
     """Create an installed-looking distribution with an ``ecommerce_kit`` entry point."""
-    (root / f"{module_name}.py").write_text(textwrap.dedent("""
+    (root / f"{module_name}.py").write_text(
+        textwrap.dedent("""
         from ecommerce_kit import hookimpl
 
         @hookimpl
         def calculate_shipping(cart, address, subtotal):
             from moneyed import Money
             return Money("500.00", subtotal.currency)
-    """))
+    """)
+    )
     dist_info = root / f"{module_name}-1.0.dist-info"
     dist_info.mkdir()
     metadata = f"Metadata-Version: 2.1\nName: {module_name}\nVersion: 1.0\n"
@@ -96,15 +98,20 @@ def test_modules_named_in_settings_are_registered(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setitem(sys.modules, "ek_settings_plugin", module)
     with override_settings(ECOMMERCE_KIT={"PLUGINS": ["ek_settings_plugin"]}):
         get_plugin_manager.cache_clear()
-        tax = plugins.calculate_tax(cart=None, address={}, subtotal=Money(1, "USD"),
-                                    shipping=Money(0, "USD"))
+        tax = plugins.calculate_tax(
+            cart=None, address={}, subtotal=Money(1, "USD"), shipping=Money(0, "USD")
+        )
     assert tax == Money("7.00", "USD")
 
 
 def test_hook_wrappers_return_none_when_no_plugin_answers() -> None:
     assert plugins.calculate_shipping(cart=None, address={}, subtotal=Money(1, "AOA")) is None
-    assert plugins.calculate_tax(cart=None, address={}, subtotal=Money(1, "AOA"),
-                                 shipping=Money(0, "AOA")) is None
+    assert (
+        plugins.calculate_tax(
+            cart=None, address={}, subtotal=Money(1, "AOA"), shipping=Money(0, "AOA")
+        )
+        is None
+    )
 
 
 def test_first_result_wins(isolated_plugins: pluggy.PluginManager) -> None:
@@ -136,8 +143,9 @@ def test_wrapper_rejects_money_in_another_currency(isolated_plugins: pluggy.Plug
         plugins.calculate_shipping(cart=None, address={}, subtotal=Money(1, "AOA"))
 
 
-def test_tracing_writes_hook_calls(monkeypatch: pytest.MonkeyPatch,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_tracing_writes_hook_calls(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("ECOMMERCE_KIT_TRACE_PLUGINS", "1")
     get_plugin_manager.cache_clear()
     plugins.calculate_shipping(cart=None, address={}, subtotal=Money(1, "AOA"))
@@ -159,14 +167,16 @@ def test_observer_hooks_run_after_commit_and_not_on_rollback(
 
     isolated_plugins.register(Observer(), name="observer")
     with transaction.atomic():
-        plugins.notify_order_status_changed(order="EK-1", source="pending", target="confirmed",
-                                            actor=None)
+        plugins.notify_order_status_changed(
+            order="EK-1", source="pending", target="confirmed", actor=None
+        )
         assert seen == []
     assert seen == ["EK-1:pending->confirmed"]
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        plugins.notify_order_status_changed(order="EK-2", source="pending", target="cancelled",
-                                            actor=None)
+        plugins.notify_order_status_changed(
+            order="EK-2", source="pending", target="cancelled", actor=None
+        )
         raise RuntimeError("roll back")
     assert seen == ["EK-1:pending->confirmed"]
 

@@ -74,19 +74,22 @@ class MoneyField(serializers.Field):
 
     default_error_messages = {
         # Braces are doubled: DRF formats these messages with str.format.
-        "invalid": _('Expected an object {{"amount": "<decimal string>", '
-                     '"currency": "<ISO 4217>"}}.'),
-        "invalid_amount": _("Amount must be a decimal string such as \"1250.00\"."),
-        "decimal_places": _("Ensure that there are no more than {places} decimal places for "
-                            "{currency}."),
+        "invalid": _(
+            'Expected an object {{"amount": "<decimal string>", "currency": "<ISO 4217>"}}.'
+        ),
+        "invalid_amount": _('Amount must be a decimal string such as "1250.00".'),
+        "decimal_places": _(
+            "Ensure that there are no more than {places} decimal places for {currency}."
+        ),
         "max_digits": _("Ensure that there are no more than {digits} digits in total."),
         "min_value": _("Ensure this amount is greater than or equal to {min}."),
         "positive": _("Ensure this amount is greater than zero."),
         "currency": _("Unknown or unsupported currency {currency}; use one of: {allowed}."),
     }
 
-    def __init__(self, *, min_value: Decimal | None = Decimal(0), positive: bool = False,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *, min_value: Decimal | None = Decimal(0), positive: bool = False, **kwargs: Any
+    ) -> None:
         self.min_value = min_value
         self.positive = positive
         super().__init__(**kwargs)
@@ -96,8 +99,12 @@ class MoneyField(serializers.Field):
         return {"amount": f"{value.amount:f}", "currency": str(value.currency)}
 
     def to_internal_value(self, data: Any) -> Money:
-        if not isinstance(data, dict) or set(data) - {"amount", "currency"} or \
-                "amount" not in data or "currency" not in data:
+        if (
+            not isinstance(data, dict)
+            or set(data) - {"amount", "currency"}
+            or "amount" not in data
+            or "currency" not in data
+        ):
             self.fail("invalid")
         currency = data["currency"]
         allowed = kit_settings.CURRENCIES
@@ -116,8 +123,10 @@ class MoneyField(serializers.Field):
             self.fail("max_digits", digits=MAX_AMOUNT_DIGITS)
         places = decimal_places(currency)
         exponent = amount.as_tuple().exponent
-        if isinstance(exponent, int) and -exponent > places and amount != amount.quantize(
-            Decimal(1).scaleb(-places)
+        if (
+            isinstance(exponent, int)
+            and -exponent > places
+            and amount != amount.quantize(Decimal(1).scaleb(-places))
         ):
             self.fail("decimal_places", places=places, currency=currency)
         amount = amount.quantize(Decimal(1).scaleb(-places))

@@ -27,10 +27,13 @@ class HealthView(KitViewMixin, APIView):
     @extend_schema(
         operation_id="health",
         responses={
-            200: inline_serializer("Health", {"status": serializers.CharField(),
-                                              "database": serializers.CharField()}),
-            503: inline_serializer("HealthDown", {"status": serializers.CharField(),
-                                                  "database": serializers.CharField()}),
+            200: inline_serializer(
+                "Health", {"status": serializers.CharField(), "database": serializers.CharField()}
+            ),
+            503: inline_serializer(
+                "HealthDown",
+                {"status": serializers.CharField(), "database": serializers.CharField()},
+            ),
         },
     )
     def get(self, request: Request) -> Response:

@@ -34,9 +34,13 @@ class KitPagination(PageNumberPagination):
         except ValueError:
             value = 0
         if value < 1 or value > self.max_page_size:
-            raise ValidationError({self.page_size_query_param: [
-                _("Must be an integer from 1 to %(max)d.") % {"max": self.max_page_size}
-            ]})
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("Must be an integer from 1 to %(max)d.") % {"max": self.max_page_size}
+                    ]
+                }
+            )
         return value
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:

@@ -31,4 +31,3 @@ def error_responses(descriptions: dict[int, str]) -> dict[int, OpenApiResponse]:
         status: OpenApiResponse(response=ErrorSerializer, description=description)
         for status, description in descriptions.items()
     }
-

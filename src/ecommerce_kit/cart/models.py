@@ -22,11 +22,16 @@ def new_cart_token() -> str:
 class Cart(models.Model):
     """A shopper's cart. Its currency is set by its first line; all its lines share it."""
 
-    token = models.CharField(_("token"), max_length=64, unique=True, default=new_cart_token,
-                             editable=False)
+    token = models.CharField(
+        _("token"), max_length=64, unique=True, default=new_cart_token, editable=False
+    )
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True,
-        on_delete=models.CASCADE, related_name="ecommerce_cart",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="ecommerce_cart",
     )
     currency = models.CharField(_("currency"), max_length=3, blank=True, default="")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -37,8 +42,11 @@ class Cart(models.Model):
         verbose_name_plural = _("carts")
         ordering = ("-updated_at", "-id")
         indexes = [
-            models.Index(fields=["updated_at"], name="ek_cart_anonymous_updated",
-                         condition=Q(user__isnull=True)),
+            models.Index(
+                fields=["updated_at"],
+                name="ek_cart_anonymous_updated",
+                condition=Q(user__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -49,10 +57,12 @@ class Cart(models.Model):
 class CartItem(models.Model):
     """One line of a cart: one product, a positive quantity."""
 
-    cart = models.ForeignKey(Cart, verbose_name=_("cart"), on_delete=models.CASCADE,
-                             related_name="items")
-    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.CASCADE,
-                                related_name="+")
+    cart = models.ForeignKey(
+        Cart, verbose_name=_("cart"), on_delete=models.CASCADE, related_name="items"
+    )
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="+"
+    )
     quantity = models.PositiveIntegerField(_("quantity"))
     created_at = models.DateTimeField(_("added at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -25,8 +25,12 @@ class Category(models.Model):
     slug = models.SlugField(_("slug"), max_length=140, unique=True)
     description = models.TextField(_("description"), blank=True)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="children",
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -37,8 +41,9 @@ class Category(models.Model):
         verbose_name_plural = _("categories")
         ordering = ("name", "id")
         constraints = [
-            models.CheckConstraint(condition=~Q(parent=models.F("id")),
-                                   name="ek_category_not_own_parent"),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("id")), name="ek_category_not_own_parent"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -49,7 +54,9 @@ class Store(models.Model):
     """A seller's store: one per owner, selling only once approved by staff."""
 
     owner = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
         related_name="ecommerce_store",
     )
     name = models.CharField(_("name"), max_length=120)
@@ -58,8 +65,12 @@ class Store(models.Model):
     is_approved = models.BooleanField(_("approved"), default=False)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("approved by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -87,12 +98,18 @@ class Product(models.Model):
     purchasable *variants* point to it through ``parent``. Deleting is soft: ``is_active=False``.
     """
 
-    store = models.ForeignKey(Store, verbose_name=_("store"), on_delete=models.PROTECT,
-                              related_name="products")
-    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT,
-                                 related_name="products")
+    store = models.ForeignKey(
+        Store, verbose_name=_("store"), on_delete=models.PROTECT, related_name="products"
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="products"
+    )
     parent = models.ForeignKey(
-        "self", verbose_name=_("variant of"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("variant of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="variants",
     )
     name = models.CharField(_("name"), max_length=200)
@@ -103,7 +120,10 @@ class Product(models.Model):
     # (or the installed locale data) does.
     price_currency = models.CharField(_("currency"), max_length=3, default=_default_currency)
     price = MoneyField(
-        _("price"), max_digits=14, decimal_places=2, default_currency=_default_currency,
+        _("price"),
+        max_digits=14,
+        decimal_places=2,
+        default_currency=_default_currency,
         validators=[MinValueValidator(Decimal("0"))],
     )
     stock_quantity = models.IntegerField(_("stock quantity"), default=0)
@@ -117,11 +137,13 @@ class Product(models.Model):
         verbose_name_plural = _("products")
         ordering = ("-created_at", "-id")
         constraints = [
-            models.CheckConstraint(condition=Q(stock_quantity__gte=0),
-                                   name="ek_product_stock_not_negative"),
+            models.CheckConstraint(
+                condition=Q(stock_quantity__gte=0), name="ek_product_stock_not_negative"
+            ),
             models.CheckConstraint(condition=Q(price__gte=0), name="ek_product_price_not_negative"),
-            models.CheckConstraint(condition=~Q(parent=models.F("id")),
-                                   name="ek_product_not_own_parent"),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("id")), name="ek_product_not_own_parent"
+            ),
         ]
         indexes = [
             models.Index(fields=["is_active", "parent", "-created_at"], name="ek_product_listing"),
@@ -142,12 +164,18 @@ class ProductRating(models.Model):
     instead of extra queries. ``average`` is ``None`` while ``count`` is 0.
     """
 
-    product = models.OneToOneField(Product, verbose_name=_("product"), on_delete=models.CASCADE,
-                                   related_name="rating", primary_key=True)
+    product = models.OneToOneField(
+        Product,
+        verbose_name=_("product"),
+        on_delete=models.CASCADE,
+        related_name="rating",
+        primary_key=True,
+    )
     count = models.PositiveIntegerField(_("count"), default=0)
     total = models.PositiveIntegerField(_("sum of ratings"), default=0)
-    average = models.DecimalField(_("average"), max_digits=3, decimal_places=2, null=True,
-                                  blank=True)
+    average = models.DecimalField(
+        _("average"), max_digits=3, decimal_places=2, null=True, blank=True
+    )
     count_1 = models.PositiveIntegerField(_("1 star"), default=0)
     count_2 = models.PositiveIntegerField(_("2 stars"), default=0)
     count_3 = models.PositiveIntegerField(_("3 stars"), default=0)
@@ -160,8 +188,13 @@ class ProductRating(models.Model):
         verbose_name_plural = _("product ratings")
         constraints = [
             models.CheckConstraint(
-                condition=Q(count=models.F("count_1") + models.F("count_2") + models.F("count_3")
-                            + models.F("count_4") + models.F("count_5")),
+                condition=Q(
+                    count=models.F("count_1")
+                    + models.F("count_2")
+                    + models.F("count_3")
+                    + models.F("count_4")
+                    + models.F("count_5")
+                ),
                 name="ek_rating_distribution_adds_up",
             ),
         ]

@@ -27,9 +27,7 @@ def list_available_products() -> QuerySet[Product]:
 
 def with_is_group(queryset: QuerySet[Product]) -> QuerySet[Product]:
     """Annotate ``is_group``: the product has variants (active or not) pointing to it."""
-    return queryset.annotate(
-        is_group=Exists(Product.objects.filter(parent=OuterRef("pk")))
-    )
+    return queryset.annotate(is_group=Exists(Product.objects.filter(parent=OuterRef("pk"))))
 
 
 def is_group(product: Product) -> bool:
@@ -77,9 +75,9 @@ def with_api_relations(queryset: QuerySet[Product]) -> QuerySet[Product]:
     One JOIN for category, store and rating, the ``is_group`` annotation, and one prefetch query
     for the active variants of every product on the page.
     """
-    return with_is_group(
-        queryset.select_related("category", "store", "rating")
-    ).prefetch_related(active_variants_prefetch())
+    return with_is_group(queryset.select_related("category", "store", "rating")).prefetch_related(
+        active_variants_prefetch()
+    )
 
 
 def list_catalog_products() -> QuerySet[Product]:
