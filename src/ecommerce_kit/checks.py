@@ -44,7 +44,7 @@ _NON_NEGATIVE_NUMBERS = ("HTTP_BACKOFF",)
 _STRING_LISTS = ("PLUGINS", "BLOCKED_PLUGINS")
 _BOOLEANS = ("PLUGINS_AUTOLOAD", "REVIEWS_REQUIRE_PURCHASE")
 _STRINGS = ("ORDER_NUMBER_PREFIX", "CART_SESSION_KEY")
-# Order numbers are "<prefix>-XXXX-XXXX" in a 32-character column.
+# Order numbers are "<prefix>-" and two groups of four characters, in a 32-character column.
 MAX_ORDER_NUMBER_PREFIX = 22
 _RATE = re.compile(r"^\d+/(s|sec|second|m|min|minute|h|hour|d|day)$")
 
