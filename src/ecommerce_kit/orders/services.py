@@ -395,18 +395,7 @@ def mark_order_paid(*, order_id: int, actor: Actor = None) -> Order:
         source = order.status
         order.confirm()
         order.save(update_fields=["status", "updated_at"])
-        record_transition(
-            order=order,
-            subject="order",
-            subject_id=order.pk,
-            transition="confirm",
-            source=source,
-            target=order.status,
-            actor=actor,
-        )
-        plugins.notify_order_status_changed(
-            order=order, source=source, target=order.status, actor=_user_or_none(actor)
-        )
+        _log_order_transition(order=order, transition="confirm", source=source, actor=actor)
     return order
 
 
@@ -446,34 +435,16 @@ def _cancel(*, order_id: int, actor: Actor, note: str, only_from: str | None = N
             fulfilment_source = fulfilment.status
             fulfilment.cancel()
             fulfilment.save(update_fields=["status", "updated_at"])
-            record_transition(
+            _log_fulfilment_transition(
                 order=order,
-                subject="fulfilment",
-                subject_id=fulfilment.pk,
+                fulfilment=fulfilment,
                 transition="cancel",
                 source=fulfilment_source,
-                target=fulfilment.status,
                 actor=actor,
                 note=note,
             )
-            plugins.notify_fulfilment_status_changed(
-                fulfilment=fulfilment,
-                source=fulfilment_source,
-                target=fulfilment.status,
-                actor=_user_or_none(actor),
-            )
-        record_transition(
-            order=order,
-            subject="order",
-            subject_id=order.pk,
-            transition="cancel",
-            source=source,
-            target=order.status,
-            actor=actor,
-            note=note,
-        )
-        plugins.notify_order_status_changed(
-            order=order, source=source, target=order.status, actor=_user_or_none(actor)
+        _log_order_transition(
+            order=order, transition="cancel", source=source, actor=actor, note=note
         )
         transaction.on_commit(
             functools.partial(_release_payments, order_id=order.pk, actor=actor), robust=True
@@ -585,21 +556,13 @@ def _advance_fulfilment(
             fulfilment.tracking_number = tracking_number
             update_fields.append("tracking_number")
         fulfilment.save(update_fields=update_fields)
-        record_transition(
+        _log_fulfilment_transition(
             order=order,
-            subject="fulfilment",
-            subject_id=fulfilment.pk,
+            fulfilment=fulfilment,
             transition=name,
             source=source,
-            target=fulfilment.status,
             actor=actor,
             note=tracking_number,
-        )
-        plugins.notify_fulfilment_status_changed(
-            fulfilment=fulfilment,
-            source=source,
-            target=fulfilment.status,
-            actor=_user_or_none(actor),
         )
         _follow_fulfilments(order=order, actor=actor)
     return fulfilment
@@ -631,18 +594,7 @@ def _follow_fulfilments(*, order: Order, actor: Actor) -> None:
         status, name = _FULFILMENT_PATH[rank[order.status] + 1]
         source = order.status
         getattr(order, name)()
-        record_transition(
-            order=order,
-            subject="order",
-            subject_id=order.pk,
-            transition=name,
-            source=source,
-            target=order.status,
-            actor=actor,
-        )
-        plugins.notify_order_status_changed(
-            order=order, source=source, target=order.status, actor=_user_or_none(actor)
-        )
+        _log_order_transition(order=order, transition=name, source=source, actor=actor)
         changed = True
     if changed:
         order.save(update_fields=["status", "updated_at"])
@@ -663,6 +615,50 @@ def _reload(order: Order) -> Order:
     protection of the status field class-wide for a moment, which races between threads.
     """
     return Order.objects.get(pk=order.pk)
+
+
+def _log_order_transition(
+    *, order: Order, transition: str, source: str, actor: Actor, note: str = ""
+) -> None:
+    """Audit an order transition and notify plugins once the transaction commits."""
+    record_transition(
+        order=order,
+        subject="order",
+        subject_id=order.pk,
+        transition=transition,
+        source=source,
+        target=order.status,
+        actor=actor,
+        note=note,
+    )
+    plugins.notify_order_status_changed(
+        order=order, source=source, target=order.status, actor=_user_or_none(actor)
+    )
+
+
+def _log_fulfilment_transition(
+    *,
+    order: Order,
+    fulfilment: Fulfilment,
+    transition: str,
+    source: str,
+    actor: Actor,
+    note: str = "",
+) -> None:
+    """Audit a fulfilment transition and notify plugins once the transaction commits."""
+    record_transition(
+        order=order,
+        subject="fulfilment",
+        subject_id=fulfilment.pk,
+        transition=transition,
+        source=source,
+        target=fulfilment.status,
+        actor=actor,
+        note=note,
+    )
+    plugins.notify_fulfilment_status_changed(
+        fulfilment=fulfilment, source=source, target=fulfilment.status, actor=_user_or_none(actor)
+    )
 
 
 def _user_or_none(actor: Actor) -> AbstractBaseUser | None:
