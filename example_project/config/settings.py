@@ -193,9 +193,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ecommerce_kit.orders.purge_idempotency_keys",
         "schedule": crontab(hour=3, minute=45),
     },
-    "retry-pending-refunds": {
-        "task": "ecommerce_kit.payments.retry_pending_refunds",
-        "schedule": timedelta(minutes=10),
+    "retry-payment-calls": {
+        "task": "ecommerce_kit.payments.retry_payment_calls",
+        "schedule": timedelta(minutes=5),
     },
 }
 

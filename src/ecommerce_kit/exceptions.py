@@ -205,6 +205,26 @@ class GatewayUnavailableError(GatewayError):
     default_message = _("The payment provider is temporarily unavailable; please try again later.")
 
 
+class PaymentInProgressError(PaymentError):
+    """The order already has a payment that is under way or holds money (``payment`` is its id)."""
+
+    code = "payment_in_progress"
+    status_code = 409
+    default_message = _(
+        "A payment of this order is already under way; wait for it to complete or fail."
+    )
+
+
+class PaymentMissingError(PaymentError):
+    """A fulfilment cannot move because the money held no longer covers the order."""
+
+    code = "payment_missing"
+    status_code = 409
+    default_message = _(
+        "The money held for this order no longer covers it; it cannot be processed or shipped."
+    )
+
+
 class UnknownPaymentMethodError(PaymentError):
     code = "unknown_payment_method"
     status_code = 400

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ecommerce_kit.catalog.models import Product
     from ecommerce_kit.orders.models import Fulfilment, Order
     from ecommerce_kit.payments.base import PaymentGateway
+    from ecommerce_kit.payments.ledger import OrderMoney
     from ecommerce_kit.payments.models import Payment
     from ecommerce_kit.reviews.models import Review
 
@@ -84,6 +85,49 @@ def search_products(queryset: QuerySet[Product], query: str) -> QuerySet[Product
     :param queryset: The products visible to the request, already filtered by the other filters.
     :param query: The stripped, non-empty search text.
     :returns: A queryset narrowed from ``queryset``, or ``None`` to use the default search.
+    """
+
+
+# --- Money (called inside the transaction that changes it) ---------------------------------
+
+
+@hookspec
+def order_money_changed(order: Order, money: OrderMoney, actor: AbstractBaseUser | None) -> None:
+    """React to a change of the money held for an order. Runs inside the transaction.
+
+    The payments app calls it each time the ledger of one of the order's payments changes (a
+    gateway answer, a webhook event, a refund, a void), with the order's row locked. The kit's
+    orders app implements it: it stores the order's money status and confirms, holds or resumes
+    the order. A host's implementation runs in the same transaction: keep it short, never call
+    out to the network (use ``transaction.on_commit``), and raise only to abort the change.
+
+    :param order: The order, locked.
+    :param money: What it holds: ``charged``, ``refunded``, ``authorized``, ``held``, ``due``,
+        ``charge_status``, ``authorize_status``
+        (:class:`ecommerce_kit.payments.ledger.OrderMoney`).
+    :param actor: The user who caused it, or ``None`` for the system (gateway answers, webhooks).
+    """
+
+
+@hookspec
+def fulfilments_cancelled(
+    order: Order,
+    amount: Money,
+    everything: bool,
+    refund: Money | None,
+    actor: AbstractBaseUser | None,
+) -> None:
+    """React to goods being cancelled before they shipped. Runs inside the transaction.
+
+    The orders app calls it when a cancellation (of the whole order, or of some of its
+    fulfilments) has been recorded, with the order's row locked; the kit's payments app implements
+    it by recording the voids and refunds that give the money back (made after the commit).
+
+    :param order: The order, locked.
+    :param amount: The cancelled goods' share of the order's total.
+    :param everything: Whether the whole order is cancelled (everything held is given back).
+    :param refund: The amount staff chose to refund instead of ``amount``, if any.
+    :param actor: The user who cancelled, or ``None`` for the system (payment timeout, decline).
     """
 
 

@@ -37,6 +37,9 @@ logger = logging.getLogger(__name__)
 PROJECT_NAME = "ecommerce_kit"
 ENTRY_POINT_GROUP = "ecommerce_kit"
 BUILTIN_PLUGINS: tuple[str, ...] = ("ecommerce_kit.payments.dummy",)
+#: The kit's own reactions between its apps (money → orders, cancellations → payments); they are
+#: always registered and cannot be blocked.
+CORE_PLUGINS: tuple[str, ...] = ("ecommerce_kit.orders.plugin", "ecommerce_kit.payments.plugin")
 
 
 @functools.cache
@@ -46,6 +49,8 @@ def get_plugin_manager() -> pluggy.PluginManager:
     pm.add_hookspecs(hookspecs)
     for name in kit_settings.BLOCKED_PLUGINS:
         pm.set_blocked(name)
+    for dotted in CORE_PLUGINS:
+        pm.register(importlib.import_module(dotted), name=dotted)
     for dotted in BUILTIN_PLUGINS:
         if not pm.is_blocked(dotted):
             pm.register(importlib.import_module(dotted), name=dotted)
@@ -234,3 +239,22 @@ def notify_payment_status_changed(
 
 def notify_review_created(*, review: Any) -> None:
     on_commit_notify("review_created", review=review)
+
+
+def announce_order_money(*, order: Any, money: Any, actor: AbstractBaseUser | None) -> None:
+    """Call ``order_money_changed`` now, inside the caller's transaction (errors propagate)."""
+    get_plugin_manager().hook.order_money_changed(order=order, money=money, actor=actor)
+
+
+def announce_fulfilments_cancelled(
+    *,
+    order: Any,
+    amount: Money,
+    everything: bool,
+    refund: Money | None,
+    actor: AbstractBaseUser | None,
+) -> None:
+    """Call ``fulfilments_cancelled`` now, inside the caller's transaction (errors propagate)."""
+    get_plugin_manager().hook.fulfilments_cancelled(
+        order=order, amount=amount, everything=everything, refund=refund, actor=actor
+    )

@@ -90,7 +90,7 @@ def test_settings_schedule_the_kit_periodic_tasks():
         "ecommerce_kit.orders.cancel_unpaid_orders",
         "ecommerce_kit.orders.purge_idempotency_keys",
         "ecommerce_kit.cart.purge_stale_carts",
-        "ecommerce_kit.payments.retry_pending_refunds",
+        "ecommerce_kit.payments.retry_payment_calls",
     }
     assert {entry["task"] for entry in schedule.values()} == kit_tasks
 

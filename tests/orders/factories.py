@@ -45,6 +45,15 @@ def checkout_body(**overrides: Any) -> dict[str, Any]:
     return body
 
 
+#: Statuses that mean the order's total is held.
+PAID_STATUSES = (
+    OrderStatus.CONFIRMED,
+    OrderStatus.PROCESSING,
+    OrderStatus.SHIPPED,
+    OrderStatus.DELIVERED,
+)
+
+
 def make_order(
     *,
     buyer: Any = None,
@@ -97,6 +106,11 @@ def make_order(
             )
     if status != OrderStatus.PENDING:
         Order.objects.filter(pk=order.pk).update(status=status)
+    if status in PAID_STATUSES:
+        # As if a payment had captured the total (its ledger is not written here).
+        Order.objects.filter(pk=order.pk).update(
+            charged=subtotal, held=subtotal, charge_status="full", authorize_status="full"
+        )
     if fulfilment_status is None:
         fulfilment_status = {
             OrderStatus.PROCESSING: FulfilmentStatus.PROCESSING,

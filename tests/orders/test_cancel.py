@@ -9,7 +9,9 @@ import pytest
 from ecommerce_kit import hookimpl
 from ecommerce_kit.exceptions import InvalidTransitionError
 from ecommerce_kit.orders.models import Order, TransitionLog
-from ecommerce_kit.orders.services import cancel_order, mark_order_paid
+from ecommerce_kit.orders.models import Fulfilment
+from ecommerce_kit.orders.services import cancel_order
+from ecommerce_kit.payments.services import resync_payment
 from ecommerce_kit.orders.states import FulfilmentStatus, OrderStatus
 from tests.factories import ProductFactory, UserFactory
 from tests.orders.factories import make_order
@@ -18,8 +20,13 @@ from tests.payments.factories import make_payment
 pytestmark = pytest.mark.django_db
 
 ALLOWED = {
-    "buyer": {OrderStatus.PENDING, OrderStatus.CONFIRMED},
-    "staff": {OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.PROCESSING},
+    "buyer": {OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.ON_HOLD},
+    "staff": {
+        OrderStatus.PENDING,
+        OrderStatus.CONFIRMED,
+        OrderStatus.PROCESSING,
+        OrderStatus.ON_HOLD,
+    },
 }
 
 
@@ -97,7 +104,8 @@ def test_cancel_restores_stock_once_and_cancels_open_fulfilments(
 def test_cancel_service_restores_stock_exactly_once_even_if_flag_races() -> None:
     product = ProductFactory(stock_quantity=10)
     order = make_order(lines=[(product, 3)])
-    Order.objects.filter(pk=order.pk).update(stock_released=True)  # another path gave it back
+    # another path gave it back
+    Fulfilment.objects.filter(order=order).update(stock_released=True)
     cancel_order(order_id=order.pk, actor=None)
     product.refresh_from_db()
     assert product.stock_quantity == 7
@@ -156,14 +164,20 @@ def test_cancel_hooks_run_after_commit(
     ]
 
 
-def test_mark_order_paid_confirms_once_and_ignores_cancelled() -> None:
+def test_money_held_confirms_once_and_a_cancelled_order_gives_it_back() -> None:
     order = make_order(lines=[(ProductFactory(), 1)])
-    assert mark_order_paid(order_id=order.pk).status == OrderStatus.CONFIRMED
-    assert mark_order_paid(order_id=order.pk).status == OrderStatus.CONFIRMED
+    payment = make_payment(order=order)
+    resync_payment(payment.pk)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CONFIRMED
     assert TransitionLog.objects.filter(order=order, transition="confirm").count() == 1
 
     cancelled = make_order(lines=[(ProductFactory(), 1)], status=OrderStatus.CANCELLED)
-    assert mark_order_paid(order_id=cancelled.pk).status == OrderStatus.CANCELLED
+    late = make_payment(order=cancelled)
+    cancelled.refresh_from_db()
+    late.refresh_from_db()
+    assert cancelled.status == OrderStatus.CANCELLED
+    assert late.status == "refunded"
 
 
 def test_system_cancel_follows_the_state_machine() -> None:

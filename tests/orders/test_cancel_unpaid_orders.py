@@ -28,8 +28,8 @@ def _age(order: Order, minutes: int) -> None:
 def no_payment_release(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     released: list[int] = []
     monkeypatch.setattr(
-        "ecommerce_kit.payments.services.release_order_payments",
-        lambda *, order, actor: released.append(order.pk),
+        "ecommerce_kit.payments.services.on_fulfilments_cancelled",
+        lambda *, order, everything, **kwargs: released.append(order.pk),
     )
     return released
 

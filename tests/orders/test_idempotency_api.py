@@ -109,7 +109,7 @@ def test_unexpected_error_releases_the_key(
     def boom(**kwargs: Any) -> Any:
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr("ecommerce_kit.orders.services._place_order", boom)
+    monkeypatch.setattr("ecommerce_kit.orders.services.place_order", boom)
     with pytest.raises(RuntimeError):
         client.post(URL, checkout_body(), format="json", HTTP_IDEMPOTENCY_KEY="retry-me")
     assert not IdempotencyKey.objects.exists()

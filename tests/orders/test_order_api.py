@@ -87,6 +87,13 @@ def test_order_detail_shape(client_for: Any, user: Any) -> None:
         "shipping",
         "tax",
         "total",
+        "charge_status",
+        "authorize_status",
+        "charged",
+        "refunded",
+        "held",
+        "due",
+        "hold_reason",
         "shipping_address",
         "fulfilments",
         "payments",
@@ -94,6 +101,9 @@ def test_order_detail_shape(client_for: Any, user: Any) -> None:
         "created_at",
         "updated_at",
     ]
+    assert (data["charge_status"], data["authorize_status"]) == ("full", "full")
+    assert data["held"] == data["due"] == data["total"]
+    assert data["hold_reason"] == ""
     items = {item["product"]: item for item in data["items"]}
     assert set(items[first.pk]) == {
         "id",
@@ -119,8 +129,11 @@ def test_order_detail_shape(client_for: Any, user: Any) -> None:
         "gateway",
         "status",
         "amount",
+        "authorized",
         "captured",
         "refunded",
+        "refund_pending",
+        "refunds",
         "next_action",
         "created_at",
     }

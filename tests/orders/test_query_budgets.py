@@ -96,3 +96,28 @@ def test_checkout_queries_grow_by_at_most_two_per_line(
         response = client_for(many).post("/api/v1/checkout/", checkout_body(), format="json")
     assert response.status_code == 201
     assert len(response.data["order"]["items"]) == 6
+
+
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
+
+
+def _statements(context: CaptureQueriesContext) -> list[str]:
+    """The SQL of the captured queries, transaction control left out."""
+    return [
+        query["sql"]
+        for query in context.captured_queries
+        if not query["sql"].lstrip().upper().startswith(TRANSACTION_CONTROL)
+    ]
+
+
+@pytest.mark.parametrize("lines", [1, 3])
+def test_checkout_statement_budget(client_for: Any, lines: int) -> None:
+    """A paid checkout: at most 25 statements, plus one stock update per extra line."""
+    buyer = UserFactory()
+    make_cart(buyer, [(ProductFactory(), 1) for _ in range(lines)])
+    client = client_for(buyer)
+    with CaptureQueriesContext(connection) as context:
+        response = client.post("/api/v1/checkout/", checkout_body(), format="json")
+    assert response.status_code == 201, response.data
+    statements = _statements(context)
+    assert len(statements) <= 25 + (lines - 1), "\n".join(statements)

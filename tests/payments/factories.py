@@ -9,8 +9,14 @@ from typing import Any
 from moneyed import Money
 
 from ecommerce_kit.orders.models import Fulfilment, Order, OrderItem
-from ecommerce_kit.payments.models import Payment
-from ecommerce_kit.payments.states import PaymentStatus
+from ecommerce_kit.payments.models import LedgerEntry, Payment
+from ecommerce_kit.payments.states import (
+    EntryKind,
+    EntrySource,
+    EntryState,
+    PaymentStatus,
+    RefundReason,
+)
 from tests.factories import ProductFactory, UserFactory
 
 _numbers = itertools.count(1)
@@ -64,9 +70,17 @@ def make_payment(
     refunded: str = "0",
     reference: str = "",
 ) -> Payment:
-    """Create a payment of ``order``'s total in ``status`` (captured in full by default)."""
+    """Create a payment of ``order``'s total in ``status`` (captured in full by default).
+
+    The payment's ledger gets the entries that status means (an authorization, a capture, a
+    refund, a void or a failure), and the payment and its order are recomputed from it, as the
+    services would: a captured payment covering the order confirms a pending order.
+    """
+    from ecommerce_kit.payments.services import resync_payment
+
     order = order or make_order()
     currency = order.currency
+    money = lambda value: Money(Decimal(value), currency)  # noqa: E731
     if captured is None:
         captured = (
             str(order.total.amount)
@@ -79,11 +93,31 @@ def make_payment(
         gateway=gateway,
         currency=currency,
         amount=order.total,
-        captured=Money(Decimal(captured), currency),
-        refunded=Money(Decimal(refunded), currency),
         reference=reference,
     )
-    if status != PaymentStatus.PENDING:
-        Payment.objects.filter(pk=payment.pk).update(status=status)
-        payment.refresh_from_db()
+
+    def entry(kind: str, amount: Any, state: str = EntryState.SUCCEEDED, **extra: Any) -> None:
+        LedgerEntry.objects.create(
+            payment=payment,
+            kind=kind,
+            state=state,
+            currency=currency,
+            amount=amount,
+            source=EntrySource.GATEWAY,
+            idempotency_key=f"{payment.idempotency_key}:{kind}:{state}",
+            **extra,
+        )
+
+    if status in (PaymentStatus.AUTHORIZED, PaymentStatus.VOIDED):
+        entry(EntryKind.AUTHORIZATION, payment.amount)
+    if status == PaymentStatus.VOIDED:
+        entry(EntryKind.VOID, payment.amount)
+    if status == PaymentStatus.FAILED:
+        entry(EntryKind.CAPTURE, payment.amount, EntryState.FAILED)
+    if Decimal(captured) > 0:
+        entry(EntryKind.CAPTURE, money(captured))
+    if Decimal(refunded) > 0:
+        entry(EntryKind.REFUND, money(refunded), reason=RefundReason.PROVIDER)
+    resync_payment(payment.pk)
+    payment.refresh_from_db()
     return payment

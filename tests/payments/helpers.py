@@ -29,6 +29,8 @@ class ScriptedGateway(DummyGateway):
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, bool]] = []
+        self.keys: list[str] = []
+        self.capture_result: CaptureResult | Exception | None = None
         self.refund_result: RefundResult | Exception = RefundResult(ok=True, reference="r")
         self.void_result: VoidResult | Exception = VoidResult(ok=True)
         self.on_refund: Callable[[], None] | None = None
@@ -38,27 +40,51 @@ class ScriptedGateway(DummyGateway):
         self.calls.append((name, connection.in_atomic_block))
 
     def create_payment(
-        self, *, payment: Any, payment_data: Mapping[str, Any], options: Mapping[str, Any]
+        self,
+        *,
+        payment: Any,
+        payment_data: Mapping[str, Any],
+        idempotency_key: str,
+        options: Mapping[str, Any],
     ) -> PaymentResult:
         self._record("create_payment")
-        return super().create_payment(payment=payment, payment_data=payment_data, options=options)
+        self.keys.append(idempotency_key)
+        return super().create_payment(
+            payment=payment,
+            payment_data=payment_data,
+            idempotency_key=idempotency_key,
+            options=options,
+        )
 
-    def capture(self, *, payment: Any, amount: Any, options: Mapping[str, Any]) -> CaptureResult:
+    def capture(
+        self, *, payment: Any, amount: Any, idempotency_key: str, options: Mapping[str, Any]
+    ) -> CaptureResult:
         self._record("capture")
-        return super().capture(payment=payment, amount=amount, options=options)
+        self.keys.append(idempotency_key)
+        if isinstance(self.capture_result, Exception):
+            raise self.capture_result
+        if self.capture_result is not None:
+            return self.capture_result
+        return super().capture(
+            payment=payment, amount=amount, idempotency_key=idempotency_key, options=options
+        )
 
     def refund(
-        self, *, payment: Any, amount: Any, refund_id: str, options: Mapping[str, Any]
+        self, *, payment: Any, amount: Any, idempotency_key: str, options: Mapping[str, Any]
     ) -> RefundResult:
         self._record("refund")
+        self.keys.append(idempotency_key)
         if self.on_refund is not None:
             self.on_refund()
         if isinstance(self.refund_result, Exception):
             raise self.refund_result
         return self.refund_result
 
-    def void(self, *, payment: Any, options: Mapping[str, Any]) -> VoidResult:
+    def void(
+        self, *, payment: Any, idempotency_key: str, options: Mapping[str, Any]
+    ) -> VoidResult:
         self._record("void")
+        self.keys.append(idempotency_key)
         if isinstance(self.void_result, Exception):
             raise self.void_result
         return self.void_result

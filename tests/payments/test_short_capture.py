@@ -1,9 +1,10 @@
-"""A capture of less than the amount due never pays the order: the money taken is given back.
+"""A capture of less than the amount due never pays the order, and never lets it ship.
 
-Some providers approve part of an amount (a prepaid card with too little on it). Such an order is
-not paid: confirming it would ship goods for a fraction of their price. The short capture is
-recorded, refunded at once through the gateway, and the order stays ``pending`` so that the buyer
-can pay again (or the payment timeout cancels it).
+Some providers approve part of an amount (a prepaid card with too little on it), or capture less
+than the kit asked for. The capture is booked as it is (the rest of the authorization is released)
+and the order's money status says ``partial``: a pending order stays ``pending``, a confirmed
+order goes ``on_hold`` and no fulfilment may move. The money stays held until staff refund it or
+the order is cancelled (by the buyer, staff or the payment timeout), which gives it back.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from typing import Any
 import pytest
 from moneyed import Money
 
-from ecommerce_kit.payments.base import Outcome, PaymentResult
-from ecommerce_kit.payments.models import Payment, Refund, WebhookEvent
-from ecommerce_kit.payments.services import start_payment
+from ecommerce_kit.exceptions import GatewayError, PaymentInProgressError
+from ecommerce_kit.orders.services import cancel_order, process_fulfilment
+from ecommerce_kit.payments.base import CaptureResult, Outcome, PaymentResult
+from ecommerce_kit.payments.models import LedgerEntry, Payment, WebhookEvent
+from ecommerce_kit.payments.services import capture_payment, start_payment
 from ecommerce_kit.payments.states import PaymentStatus
 from tests.payments.factories import make_order, make_payment
 from tests.payments.helpers import signed_webhook
@@ -37,7 +40,7 @@ def _post(client: Any, payment: Payment, amount: str, event_id: str = "evt_short
     return client.post(URL, data=body, content_type="application/json", **headers)
 
 
-def test_short_capture_webhook_leaves_the_order_pending_and_refunds_it(
+def test_short_capture_webhook_leaves_the_order_pending_with_a_partial_charge(
     client: Any, gateways_config: dict[str, Any], django_capture_on_commit_callbacks: Any
 ) -> None:
     payment = make_payment(order=make_order(total="300.00"), status=PaymentStatus.PENDING)
@@ -47,32 +50,36 @@ def test_short_capture_webhook_leaves_the_order_pending_and_refunds_it(
 
     assert response.status_code == 200, response.content
     payment.refresh_from_db()
-    assert payment.status == PaymentStatus.REFUNDED
-    assert payment.captured == Money("1.00", "AOA") == payment.refunded
-    assert payment.order.status == "pending"
-    assert list(Refund.objects.values_list("amount", "status")) == [(1, "succeeded")]
+    order = payment.order
+    order.refresh_from_db()
+    assert payment.status == PaymentStatus.CAPTURED
+    assert payment.captured == Money("1.00", "AOA")
+    assert payment.voided == Money("299.00", "AOA")  # the rest is released
+    assert order.status == "pending"
+    assert (order.charge_status, order.authorize_status) == ("partial", "partial")
+    assert order.held == Money("1.00", "AOA")
     assert WebhookEvent.objects.get().outcome == "captured"
+    # The payment holds money: no second payment starts while it does.
+    with pytest.raises(PaymentInProgressError):
+        start_payment(order=order, gateway_id="dummy", payment_data={}, actor=None)
 
 
-def test_order_of_a_short_capture_can_be_paid_again(
+def test_cancelling_the_order_of_a_short_capture_gives_it_back(
     client: Any, gateways_config: dict[str, Any], django_capture_on_commit_callbacks: Any
 ) -> None:
-    order = make_order(total="300.00")
-    short = make_payment(order=order, status=PaymentStatus.PENDING)
+    payment = make_payment(order=make_order(total="300.00"), status=PaymentStatus.PENDING)
     with django_capture_on_commit_callbacks(execute=True):
-        _post(client, short, "299.99")
-
+        _post(client, payment, "120.00")
     with django_capture_on_commit_callbacks(execute=True):
-        payment = start_payment(
-            order=order, gateway_id="dummy", payment_data={"token": "tok_success"}, actor=None
-        )
+        cancel_order(order_id=payment.order_id, actor=None)
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.REFUNDED
+    assert payment.refunded == payment.captured == Money("120.00", "AOA")
+    refund = LedgerEntry.objects.get(kind="refund")
+    assert (refund.state, refund.reason) == ("succeeded", "release")
 
-    order.refresh_from_db()
-    assert order.status == "confirmed"
-    assert payment.status == PaymentStatus.CAPTURED and payment.captured == order.total
 
-
-def test_full_capture_webhook_still_confirms_the_order(
+def test_full_capture_webhook_confirms_the_order(
     client: Any, gateways_config: dict[str, Any], django_capture_on_commit_callbacks: Any
 ) -> None:
     payment = make_payment(order=make_order(total="300.00"), status=PaymentStatus.PENDING)
@@ -81,26 +88,37 @@ def test_full_capture_webhook_still_confirms_the_order(
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.CAPTURED and payment.refunded == Money(0, "AOA")
     assert payment.order.status == "confirmed"
-    assert not Refund.objects.exists()
+    assert payment.order.charge_status == "full"
+    assert not LedgerEntry.objects.filter(kind="refund").exists()
 
 
-@pytest.mark.parametrize("amount", ["0", "0.00"])
-def test_capture_webhook_of_nothing_is_400_and_not_recorded(
-    client: Any, gateways_config: dict[str, Any], amount: str
+@pytest.mark.parametrize(
+    ("amount", "currency"), [("0", "AOA"), ("0.00", "AOA"), ("300.00", "USD")]
+)
+def test_capture_webhook_of_nothing_or_another_currency_is_400_and_not_recorded(
+    client: Any, gateways_config: dict[str, Any], amount: str, currency: str
 ) -> None:
-    # It was booked as a capture of the whole amount, confirming an unpaid order.
     payment = make_payment(order=make_order(total="300.00"), status=PaymentStatus.PENDING)
+    body, headers = signed_webhook(
+        {
+            "event_id": "evt_bad",
+            "payment_id": payment.pk,
+            "type": "payment.captured",
+            "amount": {"amount": amount, "currency": currency},
+        }
+    )
 
-    response = _post(client, payment, amount)
+    response = client.post(URL, data=body, content_type="application/json", **headers)
 
     assert response.status_code == 400, response.content
     assert response.json()["code"] == "invalid"
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.PENDING and payment.order.status == "pending"
     assert not WebhookEvent.objects.exists()
+    assert not LedgerEntry.objects.exists()
 
 
-def test_short_capture_answered_by_the_gateway_is_given_back(
+def test_short_capture_answered_at_checkout_does_not_pay_the_order(
     scripted_gateway: Any,
     monkeypatch: pytest.MonkeyPatch,
     django_capture_on_commit_callbacks: Any,
@@ -119,6 +137,57 @@ def test_short_capture_answered_by_the_gateway_is_given_back(
 
     payment.refresh_from_db()
     order.refresh_from_db()
-    assert order.status == "pending"
-    assert payment.status == PaymentStatus.REFUNDED
-    assert payment.captured == Money("120.00", "AOA") == payment.refunded
+    assert order.status == "pending" and order.charge_status == "partial"
+    assert payment.status == PaymentStatus.CAPTURED
+    assert payment.captured == Money("120.00", "AOA")
+
+
+@pytest.mark.parametrize(
+    "captured", [Money("300.00", "USD"), Money("0.00", "AOA"), Money("300.01", "AOA")]
+)
+def test_gateway_answer_capturing_another_currency_zero_or_too_much_is_refused(
+    scripted_gateway: Any, monkeypatch: pytest.MonkeyPatch, captured: Money
+) -> None:
+    order = make_order(total="300.00")
+    monkeypatch.setattr(
+        scripted_gateway,
+        "create_payment",
+        lambda **kwargs: PaymentResult(outcome=Outcome.CAPTURED, reference="r", captured=captured),
+    )
+    with pytest.raises(GatewayError):
+        start_payment(order=order, gateway_id="scripted", payment_data={}, actor=None)
+    order.refresh_from_db()
+    payment = order.payments.get()
+    assert payment.status == PaymentStatus.FAILED and payment.captured == Money(0, "AOA")
+    assert order.status == "pending" and order.charge_status == "none"
+
+
+def test_authorization_then_short_capture_puts_the_order_on_hold(
+    scripted_gateway: Any, staff: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from tests.orders.factories import make_order as make_store_order
+    from tests.factories import ProductFactory
+
+    order = make_store_order(lines=[(ProductFactory(price=Money("300.00", "AOA")), 1)])
+    payment = make_payment(order=order, gateway="scripted", status=PaymentStatus.AUTHORIZED)
+    order.refresh_from_db()
+    assert order.status == "confirmed"
+    scripted_gateway.capture_result = CaptureResult(
+        ok=True, reference="cap-1", amount=Money("100.00", "AOA")
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        payment = capture_payment(payment_id=payment.pk, actor=staff)
+
+    order.refresh_from_db()
+    assert payment.captured == Money("100.00", "AOA") and payment.authorized == Money(0, "AOA")
+    assert order.status == "on_hold"
+    assert (order.charge_status, order.authorize_status) == ("partial", "partial")
+    assert "100.00" in order.hold_reason and "300.00" in order.hold_reason
+    fulfilment = order.fulfilments.get()
+    from ecommerce_kit.exceptions import InvalidTransitionError, PaymentMissingError
+
+    with pytest.raises((PaymentMissingError, InvalidTransitionError)):
+        process_fulfilment(fulfilment_id=fulfilment.pk, actor=fulfilment.store.owner)
+    fulfilment.refresh_from_db()
+    assert fulfilment.status == "pending"

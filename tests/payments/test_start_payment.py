@@ -45,7 +45,7 @@ def test_start_payment_success_captures_and_confirms_order(
     assert payment.refunded == Money(0, "AOA")
     assert payment.reference == f"dummy_{payment.pk}"
     assert order.status == "confirmed"
-    assert _payment_log(payment) == [("capture", "pending", "captured")]
+    assert _payment_log(payment) == [("captured", "pending", "captured")]
     assert TransitionLog.objects.filter(subject="order", target="confirmed").count() == 1
     assert [call[:3] for call in hooks.calls] == [(payment.pk, "pending", "captured")]
 
@@ -85,7 +85,7 @@ def test_start_payment_decline_fails_payment_and_raises(gateways_config: dict[st
     order.refresh_from_db()
     assert payment.status == "failed" and payment.failure_message
     assert order.status == "pending"
-    assert _payment_log(payment) == [("fail", "pending", "failed")]
+    assert _payment_log(payment) == [("failed", "pending", "failed")]
 
 
 def test_start_payment_gateway_error_fails_payment_keeps_order_pending(

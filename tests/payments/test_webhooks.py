@@ -198,20 +198,29 @@ def test_refunded_webhook_books_the_refund(client: Any, gateways_config: dict[st
     payment.refresh_from_db()
     assert payment.status == "partially_refunded"
     assert payment.refunded == Money("400.00", "AOA")
-    event = {**event, "event_id": "r2", "amount": {"amount": "900.00", "currency": "AOA"}}
+    # More than is left to refund cannot be booked: it is kept, and changes nothing.
+    too_much = {**event, "event_id": "r2", "amount": {"amount": "900.00", "currency": "AOA"}}
+    assert _post(client, too_much).json()["result"].startswith("deferred")
+    payment.refresh_from_db()
+    assert payment.refunded == Money("400.00", "AOA")
+    event = {**event, "event_id": "r3", "amount": {"amount": "600.00", "currency": "AOA"}}
     assert _post(client, event).json()["result"] == "refunded"
     payment.refresh_from_db()
     assert payment.status == "refunded" and payment.refunded == payment.captured
+    assert WebhookEvent.objects.get(event_id="r2").state == "deferred"
 
 
 def test_captured_webhook_for_captured_payment_is_ignored(
     client: Any, gateways_config: dict[str, Any]
 ) -> None:
     payment = make_payment()
+    logged = TransitionLog.objects.count()
     response = _post(client, _captured_event(payment))
     assert response.status_code == 200
-    assert response.json()["result"].startswith("ignored")
-    assert not TransitionLog.objects.exists()
+    assert response.json()["result"].startswith("duplicate")
+    assert TransitionLog.objects.count() == logged
+    payment.refresh_from_db()
+    assert payment.captured == payment.amount
 
 
 def test_unknown_event_type_is_acknowledged(client: Any, gateways_config: dict[str, Any]) -> None:
@@ -247,24 +256,42 @@ def test_capture_of_second_payment_for_paid_order_refunds_it(
     assert second.status == "refunded"
 
 
-def test_capture_webhook_for_failed_payment_gives_the_money_back(
+def test_capture_webhook_for_failed_payment_pays_its_pending_order(
     client: Any, scripted_gateway: Any
 ) -> None:
+    # The kit gave up on the payment (the gateway timed out) but the provider took the money:
+    # the order, still unpaid, is paid by it.
     payment = make_payment(gateway="scripted", status=PaymentStatus.FAILED)
     event = _captured_event(payment)
     response = _post(client, event, url="/api/v1/payments/webhooks/scripted/")
     assert response.status_code == 200
     payment.refresh_from_db()
-    assert payment.status == "failed"
+    assert payment.status == "captured" and payment.order.status == "confirmed"
+    assert scripted_gateway.calls == []
+
+
+def test_capture_webhook_for_failed_payment_of_a_paid_order_gives_the_money_back(
+    client: Any, scripted_gateway: Any
+) -> None:
+    order = make_order()
+    failed = make_payment(order=order, gateway="scripted", status=PaymentStatus.FAILED)
+    make_payment(order=order, gateway="scripted")  # paid by another payment meanwhile
+    response = _post(client, _captured_event(failed), url="/api/v1/payments/webhooks/scripted/")
+    assert response.status_code == 200
+    order.refresh_from_db()
+    # The order held twice its total: the newest payment's money is given back.
     assert [name for name, _ in scripted_gateway.calls] == ["refund"]
-    assert payment.refunds.get().status == "succeeded"
+    statuses = sorted(order.payments.values_list("status", flat=True))
+    assert statuses == ["captured", "refunded"]
+    assert order.status == "confirmed" and order.charge_status == "full"
+    assert order.held == order.total
 
 
 def test_webhook_query_budget(
     client: Any, gateways_config: dict[str, Any], django_assert_max_num_queries: Any
 ) -> None:
     payment = _pending_payment()
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         assert _post(client, _captured_event(payment)).status_code == 200
     with django_assert_max_num_queries(7):
         assert _post(client, _captured_event(payment)).json()["result"] == "duplicate"

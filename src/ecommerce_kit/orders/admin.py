@@ -114,8 +114,16 @@ def _run(request: HttpRequest, label: str, call: Any) -> bool:
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ("number", "buyer", "status", "total", "created_at")
-    list_filter = ("status", "created_at")
+    list_display = (
+        "number",
+        "buyer",
+        "status",
+        "total",
+        "charge_status",
+        "authorize_status",
+        "created_at",
+    )
+    list_filter = ("status", "charge_status", "authorize_status", "created_at")
     search_fields = ("number", "buyer__username", "buyer__email")
     date_hierarchy = "created_at"
     list_select_related = ("buyer",)
@@ -128,9 +136,17 @@ class OrderAdmin(admin.ModelAdmin):
         "shipping",
         "tax",
         "total",
+        "charge_status",
+        "authorize_status",
+        "charged",
+        "refunded",
+        "held",
+        "credited",
+        "cancelled_amount",
+        "hold_reason",
         "shipping_address",
         "idempotency_key",
-        "stock_released",
+        "lines_returned",
         "created_at",
         "updated_at",
     )

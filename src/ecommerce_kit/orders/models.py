@@ -14,14 +14,20 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 from djmoney.models.fields import MoneyField
+from moneyed import Money
 
 from ecommerce_kit.catalog.models import Product, Store
-from ecommerce_kit.orders.states import FulfilmentStatus, OrderStatus
+from ecommerce_kit.orders.states import (
+    AuthorizeStatus,
+    ChargeStatus,
+    FulfilmentStatus,
+    OrderStatus,
+)
 
 #: Order statuses in which the buyer may still cancel; staff may also cancel ``processing`` orders.
-BUYER_CANCELLABLE = (OrderStatus.PENDING, OrderStatus.CONFIRMED)
+BUYER_CANCELLABLE = (OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.ON_HOLD)
 #: Order statuses in which a store may work on its fulfilment.
 FULFILLABLE_ORDER_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.PROCESSING, OrderStatus.SHIPPED)
 
@@ -58,13 +64,15 @@ def can_fulfil(fulfilment: Any, user: Any) -> bool:
 
 
 def order_is_fulfillable(fulfilment: Any) -> bool:
-    """Whether the fulfilment's order has been paid and is not cancelled."""
-    return fulfilment.order.status in FULFILLABLE_ORDER_STATUSES
+    """Whether the fulfilment's order is paid (not pending, on hold or cancelled) and the money
+    held for it still covers what it is owed."""
+    order = fulfilment.order
+    return order.status in FULFILLABLE_ORDER_STATUSES and order.held >= order.due
 
 
-def _money_field(verbose_name: Any, currency_field: str) -> MoneyField:
+def _money_field(verbose_name: Any, currency_field: str, **options: Any) -> MoneyField:
     return MoneyField(
-        verbose_name, max_digits=14, decimal_places=2, currency_field_name=currency_field
+        verbose_name, max_digits=14, decimal_places=2, currency_field_name=currency_field, **options
     )
 
 
@@ -92,12 +100,50 @@ class Order(FSMModelMixin, models.Model):
     shipping = _money_field(_("shipping"), "currency")
     tax = _money_field(_("tax"), "currency")
     total = _money_field(_("total"), "currency")
+    # Money held for the order, recomputed from the payments' ledger each time it changes
+    # (``orders.services.apply_money_status``); never written by anything else.
+    charge_status = models.CharField(
+        _("charge status"),
+        max_length=20,
+        choices=ChargeStatus.choices,
+        default=ChargeStatus.NONE,
+        db_index=True,
+    )
+    authorize_status = models.CharField(
+        _("authorize status"),
+        max_length=20,
+        choices=AuthorizeStatus.choices,
+        default=AuthorizeStatus.NONE,
+    )
+    charged = _money_field(_("charged"), "currency")
+    refunded = _money_field(_("refunded"), "currency")
+    held = _money_field(
+        _("held"),
+        "currency",
+        help_text=_("Charged (net of refunds, pending ones included) plus authorized."),
+    )
+    credited = _money_field(
+        _("credited"),
+        "currency",
+        help_text=_("Staff refunds: no longer owed."),
+    )
+    cancelled_amount = _money_field(
+        _("cancelled goods"),
+        "currency",
+        help_text=_(
+            "The value of cancelled fulfilments (their share of the total): no longer owed."
+        ),
+    )
+    hold_reason = models.CharField(_("hold reason"), max_length=255, blank=True, default="")
     shipping_address = models.JSONField(_("shipping address"), default=dict)
     idempotency_key = models.CharField(_("idempotency key"), max_length=255, blank=True, default="")
-    stock_released = models.BooleanField(
-        _("stock released"),
+    lines_returned = models.BooleanField(
+        _("lines returned to the cart"),
         default=False,
-        help_text=_("Set once the reserved stock has been given back (on cancellation)."),
+        help_text=_(
+            "Its payment failed and its lines went back to the cart: the next checkout of the "
+            "cart cancels it while it is still unpaid."
+        ),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -117,9 +163,45 @@ class Order(FSMModelMixin, models.Model):
     def __str__(self) -> str:
         return self.number
 
+    #: Money fields derived from the payments' ledger (or from cancellations); zero when new.
+    MONEY_STATUS_FIELDS = ("charged", "refunded", "held", "credited", "cancelled_amount")
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        for name in self.MONEY_STATUS_FIELDS:
+            if getattr(self, name) is None:
+                setattr(self, name, Money(0, self.currency))
+        super().save(*args, **kwargs)
+
+    @property
+    def due(self) -> Any:
+        """What the order is owed: its total less its cancelled goods and staff refunds."""
+        return self.total - self.cancelled_amount - self.credited
+
+    @property
+    def is_covered(self) -> bool:
+        """Whether the money held covers what the order is owed."""
+        return bool(self.held >= self.due)
+
     @transition(field=status, source=OrderStatus.PENDING, target=OrderStatus.CONFIRMED)
     def confirm(self) -> None:
-        """Payment authorized or captured."""
+        """Money covering the total is held (authorized or captured)."""
+
+    @transition(
+        field=status,
+        source=[OrderStatus.CONFIRMED, OrderStatus.PROCESSING],
+        target=OrderStatus.ON_HOLD,
+    )
+    def hold(self) -> None:
+        """The money held dropped below what the order is owed before it shipped."""
+
+    @transition(
+        field=status,
+        source=OrderStatus.ON_HOLD,
+        target=RETURN_VALUE(OrderStatus.CONFIRMED, OrderStatus.PROCESSING),
+    )
+    def resume(self, status: str) -> str:
+        """The money is held again: back to ``confirmed`` or ``processing`` (as its fulfilments)."""
+        return status
 
     @transition(field=status, source=OrderStatus.CONFIRMED, target=OrderStatus.PROCESSING)
     def start_processing(self) -> None:
@@ -135,7 +217,12 @@ class Order(FSMModelMixin, models.Model):
 
     @transition(
         field=status,
-        source=[OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.PROCESSING],
+        source=[
+            OrderStatus.PENDING,
+            OrderStatus.CONFIRMED,
+            OrderStatus.PROCESSING,
+            OrderStatus.ON_HOLD,
+        ],
         target=OrderStatus.CANCELLED,
         permission=can_cancel_order,
     )
@@ -161,6 +248,11 @@ class Fulfilment(FSMModelMixin, models.Model):
         db_index=True,
     )
     tracking_number = models.CharField(_("tracking number"), max_length=100, blank=True, default="")
+    stock_released = models.BooleanField(
+        _("stock released"),
+        default=False,
+        help_text=_("Set once its lines' stock has been given back (when it was cancelled)."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -211,7 +303,7 @@ class Fulfilment(FSMModelMixin, models.Model):
         target=FulfilmentStatus.CANCELLED,
     )
     def cancel(self) -> None:
-        """The order was cancelled before this part shipped."""
+        """This part was cancelled before it shipped (alone, or with its order)."""
 
 
 class OrderItem(models.Model):

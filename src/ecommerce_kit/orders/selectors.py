@@ -27,6 +27,7 @@ def with_order_details(queryset: QuerySet[Order]) -> QuerySet[Order]:
         Prefetch("items", queryset=OrderItem.objects.order_by("id")),
         Prefetch("fulfilments", queryset=Fulfilment.objects.select_related("store").order_by("id")),
         "payments",
+        "payments__entries",
     )
 
 
@@ -70,8 +71,6 @@ def list_fulfilments_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Ful
     )
 
 
-#: Payment statuses that still hold money a refund can give back.
-REFUNDABLE_PAYMENT_STATUSES = ("captured", "partially_refunded")
 #: The fulfilment transitions exposed as ``fulfilments/{id}/<name>/``.
 FULFILMENT_ACTIONS = ("process", "ship", "deliver")
 
@@ -87,8 +86,7 @@ def list_order_actions(order: Order, user: AbstractBaseUser | AnonymousUser | No
     """The actions ``user`` may take on ``order`` now, named as its endpoints.
 
     ``cancel`` (buyer while pending or confirmed, staff up to processing), ``pay`` (buyer, while
-    pending) and ``refund`` (staff, while a payment holds captured money). Uses the prefetched
-    payments when there are some.
+    pending) and ``refund`` (staff, while captured money is not all refunded).
     """
     if user is None or not user.is_authenticated:
         return []
@@ -97,9 +95,7 @@ def list_order_actions(order: Order, user: AbstractBaseUser | AnonymousUser | No
         actions.append("cancel")
     if order.status == OrderStatus.PENDING and order.buyer_id == user.pk:
         actions.append("pay")
-    if _is_staff(user) and any(
-        payment.status in REFUNDABLE_PAYMENT_STATUSES for payment in order.payments.all()
-    ):
+    if _is_staff(user) and order.charged > order.refunded:
         actions.append("refund")
     return actions
 

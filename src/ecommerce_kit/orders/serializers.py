@@ -128,6 +128,10 @@ class OrderSerializer(serializers.ModelSerializer):
     shipping = MoneyField(read_only=True)
     tax = MoneyField(read_only=True)
     total = MoneyField(read_only=True)
+    charged = MoneyField(read_only=True)
+    refunded = MoneyField(read_only=True)
+    held = MoneyField(read_only=True)
+    due = MoneyField(read_only=True)
     fulfilments = OrderFulfilmentSerializer(many=True, read_only=True)
     available_transitions = serializers.SerializerMethodField()
 
@@ -140,6 +144,13 @@ class OrderSerializer(serializers.ModelSerializer):
         "shipping",
         "tax",
         "total",
+        "charge_status",
+        "authorize_status",
+        "charged",
+        "refunded",
+        "held",
+        "due",
+        "hold_reason",
         "shipping_address",
         "fulfilments",
         "payments",
@@ -159,6 +170,13 @@ class OrderSerializer(serializers.ModelSerializer):
             "shipping",
             "tax",
             "total",
+            "charge_status",
+            "authorize_status",
+            "charged",
+            "refunded",
+            "held",
+            "due",
+            "hold_reason",
             "shipping_address",
             "fulfilments",
             "available_transitions",

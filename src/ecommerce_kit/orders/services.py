@@ -5,20 +5,21 @@ Rules kept here:
 - Stock is reserved at checkout with one conditional ``UPDATE`` per line (no read-modify-write),
   inside the transaction that creates the order; a short line aborts everything. It is given back
   exactly once, by the cancellation, guarded by a conditional update of ``Order.stock_released``.
-- Payment gateways are called outside any transaction (``payments.services.start_payment`` records,
-  calls out, then applies the result in its own short transactions).
-- Every transition writes an audit row in its transaction; plugin hooks and payment releases run
-  after the commit.
+- The payments app records money; this app reacts (:func:`apply_money_status`, called through
+  the ``order_money_changed`` hook in the payments' transaction) and announces cancelled goods
+  (the ``fulfilments_cancelled`` hook, in the cancelling transaction). Neither imports the other's
+  services.
+- Every transition writes an audit row in its transaction; observer hooks run after the commit.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import TransitionNotAllowed, can_proceed, has_transition_perm
@@ -35,20 +36,26 @@ from ecommerce_kit.exceptions import (
     InsufficientStockError,
     InvalidTransitionError,
     NotFoundError,
-    PaymentDeclinedError,
+    PaymentMissingError,
     PriceChangedError,
     ProductUnavailableError,
     UnknownPaymentMethodError,
 )
 from ecommerce_kit.orders.audit import record_transition
-from ecommerce_kit.orders.models import Fulfilment, Order, OrderItem
+from ecommerce_kit.orders.models import (
+    FULFILLABLE_ORDER_STATUSES,
+    Fulfilment,
+    Order,
+    OrderItem,
+    can_fulfil,
+)
 from ecommerce_kit.orders.numbers import new_order_number
 from ecommerce_kit.orders.states import FulfilmentStatus, OrderStatus
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-    from ecommerce_kit.payments.models import Payment
+    from ecommerce_kit.payments.ledger import OrderMoney
 
     Actor = AbstractBaseUser | AnonymousUser | None
 
@@ -150,24 +157,47 @@ def compute_totals(
     }
 
 
-def _place_order(
+def place_order(
     *,
     user: AbstractBaseUser,
-    cart: Cart,
     shipping_address: dict[str, Any],
     expected_total: Money | None,
     idempotency_key: str | None,
     payment_method: str,
-) -> tuple[Order, list[tuple[int, int]]]:
-    """Re-read the cart, price it, reserve stock, record the order and take the lines out of the
-    cart, in one transaction.
+) -> tuple[Order, Cart, list[tuple[int, int]]]:
+    """Re-read the user's cart, price it, reserve stock, record the order and take the lines out
+    of the cart, in one transaction (the first half of checkout; the payments app starts the
+    payment).
 
     The cart row is locked first, so checkouts of one cart (a double-clicked "Place order") and
     cart changes run one after the other: a second checkout finds the cart empty instead of
-    placing the same lines again. :func:`_give_lines_back` returns them when the payment fails.
+    placing the same lines again. :func:`give_lines_back` returns them when the payment fails.
+    An earlier order of the user whose lines went back to the cart that way (its payment failed)
+    and that is still unpaid is cancelled first, so its stock is never held twice.
 
-    :returns: The order and the ``(product id, quantity)`` of each line taken out of the cart.
+    :returns: The order, the cart, and the ``(product id, quantity)`` of each line taken out.
+    :raises CartEmptyError: no cart, or no lines in it.
+    :raises ProductUnavailableError: a line's product is no longer sold (``lines`` lists them).
+    :raises PriceChangedError: ``expected_total`` differs (the current totals come with it).
+    :raises UnknownPaymentMethodError: unknown gateway, or it does not take the cart's currency.
+    :raises InsufficientStockError: with ``lines`` listing every short line; nothing is reserved.
     """
+    stale = Order.objects.filter(
+        buyer_id=user.pk, status=OrderStatus.PENDING, lines_returned=True
+    )
+    cart = Cart.objects.filter(user_id=user.pk).annotate(stale=Exists(stale)).first()
+    if cart is None:
+        raise CartEmptyError()
+    for stale_id in stale.values_list("pk", flat=True) if cart.stale else ():
+        try:
+            _cancel(
+                order_id=stale_id,
+                actor=None,
+                note="Superseded by a new checkout of the same cart.",
+                only_from=OrderStatus.PENDING,
+            )
+        except (InvalidTransitionError, NotFoundError):
+            continue
     with transaction.atomic():
         # Serialize against writes to the same cart (adds, merges, other checkouts of it) while it
         # is being ordered.
@@ -234,11 +264,15 @@ def _place_order(
         # Every line of the locked cart became the order: the cart is now empty.
         CartItem.objects.filter(pk__in=[line.pk for line in lines]).delete()
         Cart.objects.filter(pk=cart.pk).update(currency="", updated_at=timezone.now())
-    return order, [(line.product_id, line.quantity) for line in lines]
+    return order, cart, [(line.product_id, line.quantity) for line in lines]
 
 
-def _give_lines_back(*, cart: Cart, lines: list[tuple[int, int]], currency: str) -> None:
+def give_lines_back(
+    *, cart: Cart, lines: list[tuple[int, int]], currency: str, order: Order | None = None
+) -> None:
     """Put the lines of an order whose payment failed back into the cart they came from.
+
+    ``order``, when still pending, is marked so that the next checkout of the cart cancels it.
 
     A product added to the cart again meanwhile gets the quantities added up (capped by
     ``MAX_QUANTITY_PER_LINE``). When the cart has meanwhile been filled in another currency, the
@@ -273,200 +307,264 @@ def _give_lines_back(*, cart: Cart, lines: list[tuple[int, int]], currency: str)
         if to_update:
             CartItem.objects.bulk_update(to_update, ["quantity", "updated_at"])
         Cart.objects.filter(pk=locked.pk).update(currency=currency, updated_at=now)
+        if order is not None:
+            Order.objects.filter(pk=order.pk, status=OrderStatus.PENDING).update(
+                lines_returned=True
+            )
 
 
-def checkout(
-    *,
-    user: AbstractBaseUser,
-    shipping_address: dict[str, Any],
-    payment_method: str,
-    payment_data: dict[str, Any],
-    expected_total: Money | None,
-    idempotency_key: str | None,
-) -> tuple[Order, Payment]:
-    """Turn the user's cart into an order and start paying it.
+# --- Money --------------------------------------------------------------------------------
 
-    In one transaction, with the cart locked: re-read the cart, compute the totals on the server,
-    reserve stock with one conditional update per line, create the order, its lines and one
-    fulfilment per store, and take the lines out of the cart (so the cart is checked out once,
-    however many checkouts of it race). Then, outside any transaction, start the payment; when it
-    is declined or the gateway fails, the lines go back into the cart. Call it outside a
-    transaction (a gateway is never called while locks are held).
 
-    :param user: The buyer.
-    :param shipping_address: The validated address, stored on the order as given.
-    :param payment_method: A configured gateway id accepting the cart's currency.
-    :param payment_data: Passed to the gateway as is (e.g. a card token).
-    :param expected_total: The total the client showed; a different server total aborts.
-    :param idempotency_key: Recorded on the order.
-    :returns: The order (re-read after payment) and its payment.
-    :raises CartEmptyError: no cart, or no lines in it.
-    :raises ProductUnavailableError: a line's product is no longer sold (``lines`` lists them).
-    :raises PriceChangedError: ``expected_total`` differs (the current totals come with it).
-    :raises UnknownPaymentMethodError: unknown gateway, or it does not take the cart's currency.
-    :raises InsufficientStockError: with ``lines`` listing every short line; nothing is reserved.
-    :raises PaymentDeclinedError: the order was cancelled and its stock restored; the lines are
-        back in the cart.
-    :raises GatewayError: the order stays ``pending`` with its stock; retry with :func:`pay_order`.
-        The lines are back in the cart.
+def apply_money_status(*, order: Order, money: OrderMoney, actor: Actor) -> None:
+    """Store what the payments hold for ``order`` (locked) and let its status follow.
+
+    Called by the payments app, in its transaction, each time the ledger of one of the order's
+    payments changes. A pending order is confirmed once the money held covers its total; a
+    confirmed or processing order whose money no longer covers what it is owed goes ``on_hold``
+    (nothing may be processed or shipped) and resumes when it is covered again. A shipped or
+    delivered order cannot go back: its money status shows the shortfall to staff.
     """
-    from ecommerce_kit.payments.services import start_payment
-
-    cart = Cart.objects.filter(user_id=user.pk).first()
-    if cart is None:
-        raise CartEmptyError()
-    order, lines = _place_order(
-        user=user,
-        cart=cart,
-        shipping_address=shipping_address,
-        expected_total=expected_total,
-        idempotency_key=idempotency_key,
-        payment_method=payment_method,
-    )
-    try:
-        payment = start_payment(
-            order=order, gateway_id=payment_method, payment_data=payment_data, actor=user
+    fields = {
+        "charge_status": money.charge_status,
+        "authorize_status": money.authorize_status,
+        "charged": money.charged,
+        "refunded": money.refunded,
+        "held": money.held,
+        "credited": money.credited,
+    }
+    changed = [name for name, value in fields.items() if getattr(order, name) != value]
+    for name in changed:
+        setattr(order, name, fields[name])
+    covered = money.covered and (money.held.amount > 0 or money.due.amount <= 0)
+    source = order.status
+    reason = ""
+    if not covered and order.status != OrderStatus.PENDING:
+        reason = _("Held %(held)s of %(due)s owed.") % {
+            "held": _money_text(money.held),
+            "due": _money_text(money.due),
+        }
+    if order.status == OrderStatus.PENDING and covered:
+        order.confirm()
+        _log_order_transition(order=order, transition="confirm", source=source, actor=actor)
+    elif order.status in (OrderStatus.CONFIRMED, OrderStatus.PROCESSING) and not covered:
+        order.hold()
+        _log_order_transition(
+            order=order, transition="hold", source=source, actor=actor, note=str(reason)
         )
-    except PaymentDeclinedError as exc:
-        _cancel_after_decline(order=order, exc=exc)
-        _give_lines_back(cart=cart, lines=lines, currency=order.currency)
-        raise
-    except Exception as exc:
-        # GatewayError (or anything unexpected): the order stays pending, payable with ``pay/``.
-        extra = getattr(exc, "extra", None)
-        if isinstance(extra, dict):
-            extra.setdefault("order", order.number)
-        _give_lines_back(cart=cart, lines=lines, currency=order.currency)
-        raise
-    return _reload(order), payment
-
-
-def _cancel_after_decline(*, order: Order, exc: PaymentDeclinedError) -> None:
-    try:
-        _cancel(
-            order_id=order.pk, actor=None, note="Payment declined.", only_from=OrderStatus.PENDING
+    elif order.status == OrderStatus.ON_HOLD and covered:
+        statuses = list(Fulfilment.objects.filter(order=order).values_list("status", flat=True))
+        target = order_status_for(statuses)
+        order.resume(
+            OrderStatus.PROCESSING if target != OrderStatus.CONFIRMED else OrderStatus.CONFIRMED
         )
-    except InvalidTransitionError:
-        logger.warning("Order %s was no longer pending after a declined payment", order.number)
-    exc.extra.setdefault("order", order.number)
+        _log_order_transition(order=order, transition="resume", source=source, actor=actor)
+    elif order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED) and not covered:
+        logger.error("Order %s is %s but %s", order.number, order.status, reason)
+    if order.status == OrderStatus.CANCELLED:
+        reason = ""
+    if order.hold_reason != reason:
+        order.hold_reason = str(reason)[:255]
+        changed.append("hold_reason")
+    if order.status != source:
+        changed.append("status")
+    if changed:
+        order.save(update_fields=[*changed, "updated_at"])
 
 
-def pay_order(
-    *, order_id: int, actor: Actor, payment_method: str, payment_data: dict[str, Any]
-) -> tuple[Order, Payment]:
-    """Start a new payment for a ``pending`` order (after a gateway error, say).
-
-    :raises InvalidTransitionError: the order is not pending.
-    :raises UnknownPaymentMethodError: unknown gateway, or not for the order's currency.
-    :raises PaymentDeclinedError: the order is cancelled and its stock restored.
-    :raises GatewayError: the order stays pending.
-    """
-    from ecommerce_kit.payments.services import start_payment
-
-    order = Order.objects.filter(pk=order_id).first()
-    if order is None:
-        raise NotFoundError()
-    if order.status != OrderStatus.PENDING:
-        raise InvalidTransitionError(status=order.status)
-    _ensure_payment_method(payment_method, order.currency)
-    try:
-        payment = start_payment(
-            order=order, gateway_id=payment_method, payment_data=payment_data, actor=actor
-        )
-    except PaymentDeclinedError as exc:
-        _cancel_after_decline(order=order, exc=exc)
-        raise
-    return _reload(order), payment
+def _money_text(value: Money) -> str:
+    return f"{money.quantize(value).amount:f} {value.currency}"
 
 
 # --- Order transitions -----------------------------------------------------------------------
 
 
-def mark_order_paid(*, order_id: int, actor: Actor = None) -> Order:
-    """Confirm a ``pending`` order whose payment was authorized or captured.
+def cancel_order(
+    *,
+    order_id: int,
+    actor: Actor,
+    note: str = "",
+    refund: Money | None = None,
+    only_from: str | None = None,
+) -> Order:
+    """Cancel what has not shipped of an order: its stock comes back, its money is given back.
 
-    Idempotent: an order already confirmed (or further along) is returned unchanged, and so is a
-    cancelled one (the payments side then gives the money back).
-    """
-    with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order_id)
-        if order.status != OrderStatus.PENDING:
-            return order
-        source = order.status
-        order.confirm()
-        order.save(update_fields=["status", "updated_at"])
-        _log_order_transition(order=order, transition="confirm", source=source, actor=actor)
-    return order
+    Only fulfilments that have not shipped are cancelled, and only their lines are restocked
+    (once each). When nothing had shipped, the order is ``cancelled`` and everything its payments
+    hold is given back (authorizations voided, captures refunded, a payment that could still be
+    completed voided). When part of it had shipped, the order goes on with that part (``shipped``
+    or ``delivered``) and the cancelled part's share is refunded: its lines, plus shipping and tax
+    in proportion to its lines' value (:func:`share_of`), or ``refund`` when staff choose another
+    amount. The money is given back by the payments app after the commit.
 
+    Staff may cancel up to ``processing`` (and ``on_hold``); the buyer while the order is
+    ``pending``, ``confirmed`` or ``on_hold``; ``actor=None`` is the system (timeouts, declines).
 
-def cancel_order(*, order_id: int, actor: Actor, note: str = "") -> Order:
-    """Cancel an order, give its stock back exactly once and release its payments.
-
-    Staff may cancel up to ``processing``, the buyer while ``pending`` or ``confirmed``;
-    ``actor=None`` is the system (timeouts, declines). After the commit, authorized payments are
-    voided, captured ones refunded and pending ones failed
-    (``payments.services.release_order_payments``).
-
+    :param refund: For a partly shipped order: the amount to refund instead of the share.
+    :param only_from: Cancel only if the order is in this status.
     :raises InvalidTransitionError: the order cannot be cancelled (by this actor) now.
     """
-    return _cancel(order_id=order_id, actor=actor, note=note)
+    return _cancel(order_id=order_id, actor=actor, note=note, only_from=only_from, refund=refund)
 
 
-def _cancel(*, order_id: int, actor: Actor, note: str, only_from: str | None = None) -> Order:
+def cancel_fulfilment(
+    *, fulfilment_id: int, actor: Actor, note: str = "", refund: Money | None = None
+) -> Fulfilment:
+    """Cancel one store's part of an order before it ships (the store's owner or staff).
+
+    Its lines are restocked and its share refunded (:func:`cancel_order` for the rules); when it
+    was the last part not cancelled, the whole order is cancelled.
+
+    :raises NotFoundError: no such fulfilment.
+    :raises InvalidTransitionError: it has shipped, or ``actor`` may not cancel it.
+    """
+    with transaction.atomic():
+        order_id = (
+            Fulfilment.objects.filter(pk=fulfilment_id).values_list("order_id", flat=True).first()
+        )
+        if order_id is None:
+            raise NotFoundError()
+        order = Order.objects.select_for_update().get(pk=order_id)
+        fulfilments = list(
+            Fulfilment.objects.select_for_update(of=("self",))
+            .select_related("store")
+            .filter(order=order)
+            .order_by("id")
+        )
+        fulfilment = next(f for f in fulfilments if f.pk == fulfilment_id)
+        fulfilment.order = order
+        user = _user_or_none(actor)
+        if user is not None and not can_fulfil(fulfilment, user):
+            raise InvalidTransitionError(status=fulfilment.status)
+        if not can_proceed(fulfilment.cancel) or order.status == OrderStatus.CANCELLED:
+            raise InvalidTransitionError(status=fulfilment.status)
+        _cancel_fulfilments(
+            order=order,
+            fulfilments=fulfilments,
+            cancel=[fulfilment],
+            actor=actor,
+            note=note,
+            refund=refund,
+        )
+    return fulfilment
+
+
+def _cancel(
+    *,
+    order_id: int,
+    actor: Actor,
+    note: str,
+    only_from: str | None = None,
+    refund: Money | None = None,
+) -> Order:
     with transaction.atomic():
         order = Order.objects.select_for_update().filter(pk=order_id).first()
         if order is None:
             raise NotFoundError()
         if only_from is not None and order.status != only_from:
             raise InvalidTransitionError(status=order.status)
-        allowed = _may_apply(order.cancel, actor)
-        if not allowed:
+        if not _may_apply(order.cancel, actor):
             raise InvalidTransitionError(status=order.status)
-        source = order.status
-        order.cancel()
-        order.save(update_fields=["status", "updated_at"])
-        _release_stock(order)
         fulfilments = list(
-            Fulfilment.objects.select_for_update().filter(
-                order=order, status__in=[FulfilmentStatus.PENDING, FulfilmentStatus.PROCESSING]
-            )
+            Fulfilment.objects.select_for_update().filter(order=order).order_by("id")
         )
-        for fulfilment in fulfilments:
-            fulfilment_source = fulfilment.status
-            fulfilment.cancel()
-            fulfilment.save(update_fields=["status", "updated_at"])
-            _log_fulfilment_transition(
-                order=order,
-                fulfilment=fulfilment,
-                transition="cancel",
-                source=fulfilment_source,
-                actor=actor,
-                note=note,
-            )
-        _log_order_transition(
-            order=order, transition="cancel", source=source, actor=actor, note=note
-        )
-        transaction.on_commit(
-            functools.partial(_release_payments, order_id=order.pk, actor=actor), robust=True
+        cancel = [f for f in fulfilments if f.status in CANCELLABLE_FULFILMENTS]
+        if not cancel:
+            raise InvalidTransitionError(status=order.status)
+        _cancel_fulfilments(
+            order=order,
+            fulfilments=fulfilments,
+            cancel=cancel,
+            actor=actor,
+            note=note,
+            refund=refund,
         )
     return order
 
 
-def _release_stock(order: Order) -> None:
-    """Give the order's reserved stock back, once: the flag flips False → True in one UPDATE."""
-    if not Order.objects.filter(pk=order.pk, stock_released=False).update(stock_released=True):
+#: Fulfilment statuses that can still be cancelled (nothing has left the store).
+CANCELLABLE_FULFILMENTS = (FulfilmentStatus.PENDING, FulfilmentStatus.PROCESSING)
+
+
+def _cancel_fulfilments(
+    *,
+    order: Order,
+    fulfilments: list[Fulfilment],
+    cancel: list[Fulfilment],
+    actor: Actor,
+    note: str,
+    refund: Money | None,
+) -> None:
+    """Cancel ``cancel`` (of the locked order's ``fulfilments``), restock their lines, move the
+    order, and announce the cancelled goods to the payments app (same transaction)."""
+    for fulfilment in cancel:
+        source = fulfilment.status
+        fulfilment.cancel()
+        fulfilment.save(update_fields=["status", "updated_at"])
+        _release_stock(fulfilment)
+        _log_fulfilment_transition(
+            order=order,
+            fulfilment=fulfilment,
+            transition="cancel",
+            source=source,
+            actor=actor,
+            note=note,
+        )
+    live = [f for f in fulfilments if f.status != FulfilmentStatus.CANCELLED]
+    source = order.status
+    everything = not live
+    share = share_of(order, [f.pk for f in cancel])
+    if everything:
+        order.cancel()
+        order.save(update_fields=["status", "updated_at"])
+        _log_order_transition(
+            order=order, transition="cancel", source=source, actor=actor, note=note
+        )
+    else:
+        order.cancelled_amount = order.cancelled_amount + (refund if refund is not None else share)
+        if order.cancelled_amount > order.total:
+            order.cancelled_amount = order.total
+        order.save(update_fields=["cancelled_amount", "updated_at"])
+        _follow_fulfilments(order=order, actor=actor)
+    plugins.announce_fulfilments_cancelled(
+        order=order,
+        amount=share,
+        everything=everything,
+        refund=refund,
+        actor=_user_or_none(actor),
+    )
+
+
+def share_of(order: Order, fulfilment_ids: list[int]) -> Money:
+    """The share of the order's total that belongs to some of its fulfilments.
+
+    Their lines' value, plus the order's shipping and tax in proportion to it (each rounded half
+    up to the currency's minor units). The shares of all fulfilments add up to the total, give or
+    take the rounding of those two proportions; the share of every fulfilment is the total.
+    """
+    ids = set(fulfilment_ids)
+    lines = list(OrderItem.objects.filter(order=order).values_list("fulfilment_id", "line_total"))
+    if ids >= {fulfilment_id for fulfilment_id, _value in lines}:
+        return order.total
+    part = sum((value for fulfilment_id, value in lines if fulfilment_id in ids), Decimal(0))
+    subtotal = order.subtotal.amount
+    if part <= 0 or subtotal <= 0:
+        return Money(part, order.currency)
+    ratio = part / subtotal
+    extra = money.quantize(order.shipping * ratio) + money.quantize(order.tax * ratio)
+    return money.quantize(Money(part, order.currency) + extra)
+
+
+def _release_stock(fulfilment: Fulfilment) -> None:
+    """Give the fulfilment's reserved stock back once (its flag flips in one UPDATE)."""
+    if not Fulfilment.objects.filter(pk=fulfilment.pk, stock_released=False).update(
+        stock_released=True
+    ):
         return
-    order.stock_released = True
-    lines = OrderItem.objects.filter(order=order).order_by("product_id")
+    fulfilment.stock_released = True
+    lines = OrderItem.objects.filter(fulfilment=fulfilment).order_by("product_id")
     for product_id, quantity in lines.values_list("product_id", "quantity"):
         Product.objects.filter(pk=product_id).update(stock_quantity=F("stock_quantity") + quantity)
-
-
-def _release_payments(*, order_id: int, actor: Actor) -> None:
-    from ecommerce_kit.payments.services import release_order_payments
-
-    order = Order.objects.get(pk=order_id)
-    release_order_payments(order=order, actor=actor)
 
 
 def cancel_unpaid_orders() -> int:
@@ -526,6 +624,7 @@ def _advance_fulfilment(
     order is being cancelled, and sibling fulfilments update the order one at a time.
 
     :raises NotFoundError: no such fulfilment.
+    :raises PaymentMissingError: the money held no longer covers the order (it is on hold).
     :raises InvalidTransitionError: out of order, the order is unpaid or cancelled, or ``actor``
         is neither staff nor the store's owner.
     """
@@ -545,6 +644,12 @@ def _advance_fulfilment(
         method = getattr(fulfilment, name)
         allowed = _may_apply(method, actor)
         if not allowed:
+            user = _user_or_none(actor)
+            unpaid = order.status == OrderStatus.ON_HOLD or (
+                order.status in FULFILLABLE_ORDER_STATUSES and not order.is_covered
+            )
+            if unpaid and (user is None or can_fulfil(fulfilment, user)):
+                raise PaymentMissingError(reason=order.hold_reason)
             raise InvalidTransitionError(status=fulfilment.status)
         source = fulfilment.status
         try:

@@ -86,9 +86,9 @@ def _order_response(request: Request, order: Order, *, status_code: int = 200) -
 
 
 def _result_response(request: Request, order: Order, payment: Any) -> Response:
-    fresh = selectors.get_visible_order(request.user, order.number) or order
+    # The services return the order read again with its details (the buyer's own order).
     data = CheckoutResultSerializer(
-        {"order": fresh, "payment": payment}, context={"request": request}
+        {"order": order, "payment": payment}, context={"request": request}
     ).data
     return Response(data, status=status.HTTP_201_CREATED)
 
@@ -128,7 +128,9 @@ class CheckoutView(IdempotentViewMixin, KitViewMixin, APIView):
         serializer = CheckoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        order, payment = services.checkout(
+        from ecommerce_kit.payments.services import checkout
+
+        order, payment = checkout(
             user=_buyer(request),
             shipping_address=dict(data["shipping_address"]),
             payment_method=data["payment_method"],
@@ -266,7 +268,9 @@ class OrderViewSet(
     def _pay(self, request: Request, order: Order) -> Response:
         serializer = PaymentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        order, payment = services.pay_order(
+        from ecommerce_kit.payments.services import pay_order
+
+        order, payment = pay_order(
             order_id=order.pk,
             actor=request.user,
             payment_method=serializer.validated_data["payment_method"],

@@ -1,4 +1,4 @@
-"""Admin screens: payments (with their refunds and history), webhook events, gateway calls.
+"""Admin screens: payments (with their ledger and history), the ledger, webhook events, calls.
 
 Everything here is read-only: money moves only through the services (and their gateway calls),
 never by editing a row. Staff can capture authorized payments from the payment list.
@@ -18,26 +18,41 @@ from django.utils.translation import ngettext
 
 from ecommerce_kit.exceptions import EcommerceKitError
 from ecommerce_kit.payments import services
-from ecommerce_kit.payments.models import GatewayCallLog, Payment, Refund, WebhookEvent
-from ecommerce_kit.payments.states import PaymentStatus
+from ecommerce_kit.payments.models import GatewayCallLog, LedgerEntry, Payment, WebhookEvent
 
-REFUND_FIELDS: tuple[str, ...] = (
+ENTRY_FIELDS: tuple[str, ...] = (
     "created_at",
+    "kind",
+    "state",
     "amount",
-    "status",
+    "reason",
+    "source",
+    "event_id",
     "reference",
-    "failure_message",
+    "idempotency_key",
+    "attempts",
+    "message",
     "actor",
 )
-EVENT_INLINE_FIELDS: tuple[str, ...] = ("received_at", "event_id", "event_type", "outcome")
+EVENT_INLINE_FIELDS: tuple[str, ...] = (
+    "received_at",
+    "event_id",
+    "event_type",
+    "state",
+    "outcome",
+)
 PAYMENT_FIELDS: tuple[str, ...] = (
     "order_link",
     "gateway",
     "status",
     "amount",
+    "authorized",
     "captured",
     "refunded",
+    "refund_pending",
+    "voided",
     "reference",
+    "idempotency_key",
     "next_action",
     "payment_data",
     "failure_message",
@@ -60,10 +75,11 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class RefundInline(ReadOnlyAdminMixin, admin.TabularInline):
-    model = Refund
+class LedgerEntryInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = LedgerEntry
     extra = 0
-    fields = readonly_fields = REFUND_FIELDS
+    fields = readonly_fields = ENTRY_FIELDS
+    verbose_name_plural = _("ledger")
 
 
 class WebhookEventInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -89,7 +105,7 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["order"]
     date_hierarchy = "created_at"
     fields = readonly_fields = PAYMENT_FIELDS
-    inlines = [RefundInline, WebhookEventInline]
+    inlines = [LedgerEntryInline, WebhookEventInline]
     actions = ["capture_authorized"]
 
     @admin.display(description=_("order"), ordering="order__number")
@@ -125,7 +141,7 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.action(description=_("Capture the selected authorized payments"))
     def capture_authorized(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
         done = 0
-        for payment in queryset.filter(status=PaymentStatus.AUTHORIZED):
+        for payment in queryset.filter(authorized__gt=0):
             try:
                 services.capture_payment(payment_id=payment.pk, actor=request.user)
             except EcommerceKitError as exc:
@@ -139,10 +155,40 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         )
 
 
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every money movement with a provider; open entries (requested, unknown) are retried."""
+
+    list_display = [
+        "created_at",
+        "payment",
+        "kind",
+        "state",
+        "amount",
+        "reason",
+        "source",
+        "reference",
+        "attempts",
+    ]
+    list_filter = ["state", "kind", "source", "reason"]
+    search_fields = ["idempotency_key", "reference", "event_id", "payment__order__number"]
+    list_select_related = ["payment"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["payment", *ENTRY_FIELDS, "updated_at"]
+
+
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["received_at", "gateway", "event_id", "event_type", "payment", "outcome"]
-    list_filter = ["gateway", "event_type"]
+    list_display = [
+        "received_at",
+        "gateway",
+        "event_id",
+        "event_type",
+        "payment",
+        "state",
+        "outcome",
+    ]
+    list_filter = ["gateway", "event_type", "state"]
     search_fields = ["event_id", "payment__reference", "payment__order__number"]
     date_hierarchy = "received_at"
     readonly_fields = [
@@ -151,6 +197,8 @@ class WebhookEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "event_type",
         "payment",
         "payload",
+        "data",
+        "state",
         "outcome",
         "received_at",
     ]

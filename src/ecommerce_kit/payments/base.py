@@ -1,10 +1,14 @@
 """The payment gateway interface: a :class:`typing.Protocol` and the typed results it returns.
 
 A gateway is any object with the attributes and methods of :class:`PaymentGateway`, offered to the
-kit by a plugin's ``register_payment_gateways`` hook. The kit records a :class:`Payment` first,
-then calls the gateway outside any database transaction, then applies the result; a gateway
-therefore never touches the database itself, and may be called again for the same payment after a
-crash (pass ``payment.pk`` or ``refund_id`` to the provider as an idempotency key).
+kit by a plugin's ``register_payment_gateways`` hook. The kit records first (a :class:`Payment`, or
+a ``requested`` ledger entry), then calls the gateway outside any database transaction, then
+applies the answer; a gateway therefore never touches the database itself.
+
+Every call carries ``idempotency_key``: the kit's key of that request. A call that timed out is
+repeated with the same key until the provider answers, so the gateway must send the key to its
+provider (most take an ``Idempotency-Key`` header) and a repeated key must return the first
+result, never move money twice.
 
 Gateways report what happened with the frozen dataclasses below. They raise
 :class:`~ecommerce_kit.exceptions.GatewayError` when the provider cannot be reached or fails
@@ -70,6 +74,7 @@ class WebhookEventType(StrEnum):
     PAYMENT_CAPTURED = "payment.captured"
     PAYMENT_FAILED = "payment.failed"
     PAYMENT_REFUNDED = "payment.refunded"
+    PAYMENT_VOIDED = "payment.voided"
 
 
 @dataclass(frozen=True)
@@ -116,9 +121,9 @@ class PaymentResult:
     :param reference: The provider's identifier of the payment (unique per gateway).
     :param next_action: For a ``pending`` outcome: what the buyer must do next.
     :param message: A human-readable reason, e.g. why it was declined.
-    :param captured: For ``captured``: the amount taken, when less than the payment's amount. Such a
-        partial capture does not pay the order: the kit refunds it at once and the order stays
-        ``pending``.
+    :param captured: For ``captured``: the amount taken, when not the payment's whole amount (in
+        the payment's currency, above zero). Less than the order's total does not pay the order.
+    :param authorized: For ``authorized``: the amount reserved, when not the payment's whole amount.
     """
 
     outcome: str
@@ -126,6 +131,7 @@ class PaymentResult:
     next_action: NextAction | None = None
     message: str = ""
     captured: Money | None = None
+    authorized: Money | None = None
 
     def __post_init__(self) -> None:
         if self.outcome not in {o.value for o in Outcome}:
@@ -134,16 +140,30 @@ class PaymentResult:
 
 @dataclass(frozen=True)
 class CaptureResult:
-    """The answer to :meth:`PaymentGateway.capture`; ``ok`` is False when it was refused."""
+    """The answer to :meth:`PaymentGateway.capture`.
+
+    :param ok: ``False`` when the provider refused (nothing was captured).
+    :param reference: The provider's identifier of this capture.
+    :param message: Why it was refused.
+    :param amount: The amount captured when it is not the amount asked for (in the payment's
+        currency, above zero); ``None`` means all of it.
+    """
 
     ok: bool
     reference: str = ""
     message: str = ""
+    amount: Money | None = None
 
 
 @dataclass(frozen=True)
 class RefundResult:
-    """The answer to :meth:`PaymentGateway.refund`: ``ok`` is False when the refund was refused."""
+    """The answer to :meth:`PaymentGateway.refund`.
+
+    :param ok: ``False`` when the provider refused (nothing was refunded).
+    :param reference: The provider's identifier of this refund; a webhook event reporting the
+        refund may name it (or the kit's ``idempotency_key``) so that it is booked once.
+    :param message: Why it was refused.
+    """
 
     ok: bool
     reference: str = ""
@@ -152,7 +172,12 @@ class RefundResult:
 
 @dataclass(frozen=True)
 class VoidResult:
-    """The answer to :meth:`PaymentGateway.void`: ``ok`` is False when the void was refused."""
+    """The answer to :meth:`PaymentGateway.void`.
+
+    :param ok: ``False`` when the provider refused (the authorization still holds).
+    :param reference: The provider's identifier of the void, if it has one.
+    :param message: Why it was refused.
+    """
 
     ok: bool
     reference: str = ""
@@ -167,7 +192,15 @@ class WebhookEvent:
     :param type: One of :class:`WebhookEventType` (other values are acknowledged and ignored).
     :param payment_id: The kit's payment id, when the provider echoes it back.
     :param reference: The provider's payment reference (used when ``payment_id`` is ``None``).
-    :param amount: The amount the event is about (captured or refunded), if any.
+    :param amount: The amount the event is about (authorized, captured, refunded or voided) as
+        :class:`moneyed.Money`, if the provider says; ``None`` means the payment's whole amount
+        (for a refund: all that is left to refund).
+    :param idempotency_key: The kit's key of the capture, refund or void the event reports, when
+        the provider echoes it back: the event then settles that request, booked once.
+    :param movement_reference: The provider's own identifier of the capture or refund reported
+        (a second partial capture or refund must have its own). A refund event naming neither
+        this nor ``idempotency_key`` is a refund made at the provider, booked once by its
+        ``event_id``; a capture event naming neither is the payment's capture, booked once.
     :param payload: The parsed body, kept on the stored
         :class:`~ecommerce_kit.payments.models.WebhookEvent` row (leave secrets out).
     """
@@ -177,6 +210,8 @@ class WebhookEvent:
     payment_id: int | None = None
     reference: str = ""
     amount: Money | None = None
+    idempotency_key: str = ""
+    movement_reference: str = ""
     payload: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -204,12 +239,18 @@ class PaymentGateway(Protocol):
     """The ISO 4217 codes the provider accepts; empty for any."""
 
     def create_payment(
-        self, *, payment: Payment, payment_data: Mapping[str, Any], options: Mapping[str, Any]
+        self,
+        *,
+        payment: Payment,
+        payment_data: Mapping[str, Any],
+        idempotency_key: str,
+        options: Mapping[str, Any],
     ) -> PaymentResult:
         """Ask the provider to take ``payment.amount`` for ``payment.order``.
 
-        :param payment: The recorded, ``pending`` payment (its ``pk`` is a good idempotency key).
+        :param payment: The recorded, ``pending`` payment.
         :param payment_data: What the buyer sent as ``payment_data`` (tokens, phone numbers, ...).
+        :param idempotency_key: The kit's key of this payment (``payment.idempotency_key``).
         :param options: The gateway's configuration.
         :returns: What happened; a decline is ``outcome="declined"``.
         :raises GatewayError: when the provider could not be reached or failed.
@@ -217,28 +258,38 @@ class PaymentGateway(Protocol):
         ...
 
     def capture(
-        self, *, payment: Payment, amount: Money, options: Mapping[str, Any]
+        self, *, payment: Payment, amount: Money, idempotency_key: str, options: Mapping[str, Any]
     ) -> CaptureResult:
         """Capture ``amount`` of an ``authorized`` payment.
 
-        :raises GatewayError: when the provider could not be reached or failed.
+        :param idempotency_key: The kit's key of this capture; the same key is sent again when a
+            call timed out, and must not capture twice.
+        :raises GatewayError: when the provider could not be reached or failed (the outcome is
+            then unknown: the kit calls again later with the same key).
         """
         ...
 
     def refund(
-        self, *, payment: Payment, amount: Money, refund_id: str, options: Mapping[str, Any]
+        self, *, payment: Payment, amount: Money, idempotency_key: str, options: Mapping[str, Any]
     ) -> RefundResult:
         """Give back ``amount`` of a captured payment.
 
-        :param refund_id: The kit's id of this refund attempt; send it as an idempotency key.
-        :raises GatewayError: when the provider could not be reached or failed.
+        :param idempotency_key: The kit's key of this refund; the same key is sent again when a
+            call timed out, and must not refund twice.
+        :raises GatewayError: when the provider could not be reached or failed (the outcome is
+            then unknown: the kit calls again later with the same key).
         """
         ...
 
-    def void(self, *, payment: Payment, options: Mapping[str, Any]) -> VoidResult:
-        """Release an ``authorized`` payment without taking the money.
+    def void(
+        self, *, payment: Payment, idempotency_key: str, options: Mapping[str, Any]
+    ) -> VoidResult:
+        """Release a payment without taking the money: an ``authorized`` one, or a ``pending`` one
+        the buyer could still complete (a reference or mobile payment whose order timed out).
 
-        :raises GatewayError: when the provider could not be reached or failed.
+        :param idempotency_key: The kit's key of this void.
+        :raises GatewayError: when the provider could not be reached or failed (the outcome is
+            then unknown: the kit calls again later with the same key).
         """
         ...
 

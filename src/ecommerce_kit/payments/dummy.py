@@ -14,9 +14,21 @@ tok_pending    stays pending; completed later by a webhook
 tok_error      the gateway fails, as a network error would (:class:`GatewayError`)
 ============== ==========================================================================
 
-Any other token is declined. Webhooks are JSON ``{"event_id", "payment_id", "type", "amount"}``
-signed with HMAC-SHA256 over the raw body with ``webhook_secret``, sent as
-``X-Dummy-Signature: sha256=<hex digest>``.
+Any other token is declined. ``payment_data["timeout_once"]`` (a list of ``"capture"``,
+``"refund"``, ``"void"``) makes the first call of each of those for the payment fail as a timeout
+would (:class:`GatewayError`); calling again with the same idempotency key succeeds, as a real
+provider that had received the first call would answer. It remembers which keys timed out in the
+Django cache (use a shared cache when several processes serve the site).
+
+Every answer is derived from the idempotency key it was given, so a repeated key returns the
+first result: the reference of a capture is ``dummy_capture_<key>``, of a refund
+``dummy_refund_<key>``, of a void ``dummy_void_<key>``.
+
+Webhooks are JSON ``{"event_id", "payment_id", "type", "amount"}``, signed with HMAC-SHA256 over
+the raw body with ``webhook_secret`` and sent as ``X-Dummy-Signature: sha256=<hex digest>``. An
+event about a capture, refund or void the kit asked for names it with ``"idempotency_key"`` (the
+kit's key) or ``"reference"`` (the dummy's reference above); a refund event naming neither is a
+refund made at the provider.
 """
 
 from __future__ import annotations
@@ -28,6 +40,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from django.core.cache import cache
 from moneyed import CurrencyDoesNotExist, Money, get_currency
 
 from ecommerce_kit import hookimpl
@@ -55,6 +68,20 @@ TOKEN_OUTCOMES: dict[str, str] = {
 }
 ERROR_TOKEN = "tok_error"
 DEFAULT_TOKEN = "tok_success"
+#: The calls ``payment_data["timeout_once"]`` may name.
+TIMEOUT_CALLS = ("capture", "refund", "void")
+_TIMED_OUT = "ecommerce_kit:dummy:timed-out:"
+
+
+def _time_out_once(payment: Payment, call: str, idempotency_key: str) -> None:
+    """Raise a timeout the first time ``call`` is made with ``idempotency_key``, if asked."""
+    wanted = (
+        payment.payment_data.get("timeout_once") if isinstance(payment.payment_data, dict) else None
+    )
+    if not isinstance(wanted, list) or call not in wanted:
+        return
+    if cache.add(f"{_TIMED_OUT}{idempotency_key}", True, timeout=7 * 24 * 3600):
+        raise GatewayError(f"The dummy gateway timed out ({call}, timeout_once).")
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -100,7 +127,12 @@ class DummyGateway:
     currencies: tuple[str, ...] = ()
 
     def create_payment(
-        self, *, payment: Payment, payment_data: Mapping[str, Any], options: Mapping[str, Any]
+        self,
+        *,
+        payment: Payment,
+        payment_data: Mapping[str, Any],
+        idempotency_key: str,
+        options: Mapping[str, Any],
     ) -> PaymentResult:
         token = (
             payment_data.get("token", DEFAULT_TOKEN) if isinstance(payment_data, Mapping) else None
@@ -117,17 +149,22 @@ class DummyGateway:
         return PaymentResult(outcome=outcome, reference=reference, message=message)
 
     def capture(
-        self, *, payment: Payment, amount: Money, options: Mapping[str, Any]
+        self, *, payment: Payment, amount: Money, idempotency_key: str, options: Mapping[str, Any]
     ) -> CaptureResult:
-        return CaptureResult(ok=True, reference=payment.reference)
+        _time_out_once(payment, "capture", idempotency_key)
+        return CaptureResult(ok=True, reference=f"dummy_capture_{idempotency_key}")
 
     def refund(
-        self, *, payment: Payment, amount: Money, refund_id: str, options: Mapping[str, Any]
+        self, *, payment: Payment, amount: Money, idempotency_key: str, options: Mapping[str, Any]
     ) -> RefundResult:
-        return RefundResult(ok=True, reference=f"dummy_refund_{refund_id}")
+        _time_out_once(payment, "refund", idempotency_key)
+        return RefundResult(ok=True, reference=f"dummy_refund_{idempotency_key}")
 
-    def void(self, *, payment: Payment, options: Mapping[str, Any]) -> VoidResult:
-        return VoidResult(ok=True, reference=payment.reference)
+    def void(
+        self, *, payment: Payment, idempotency_key: str, options: Mapping[str, Any]
+    ) -> VoidResult:
+        _time_out_once(payment, "void", idempotency_key)
+        return VoidResult(ok=True, reference=f"dummy_void_{idempotency_key}")
 
     def parse_webhook(
         self, *, body: bytes, headers: Mapping[str, str], options: Mapping[str, Any]
@@ -172,12 +209,20 @@ class DummyGateway:
         if errors:
             raise InvalidInputError(fields=errors)
         amount = _parse_money(data["amount"]) if data.get("amount") is not None else None
+        names = {}
+        for name in ("idempotency_key", "reference"):
+            value = data.get(name)
+            if value is not None and (not isinstance(value, str) or len(value) > 255):
+                raise InvalidInputError(fields={name: ["A string of at most 255 characters."]})
+            names[name] = value or ""
         return WebhookEvent(
             event_id=str(event_id),
             type=str(event_type),
             payment_id=payment_id,
             reference=reference,
             amount=amount,
+            idempotency_key=names["idempotency_key"],
+            movement_reference=names["reference"],
             payload=data,
         )
 

@@ -1,32 +1,55 @@
-"""Payments, refund attempts, received webhook events and the log of calls to providers.
+"""Payments, their ledger, received webhook events and the log of calls to providers.
 
-A payment's status is a protected django-fsm field: it changes only through the transitions below,
-which only guard and change state. Gateway calls, locking, bookkeeping of amounts, the audit log
-and hooks live in ``services.py``.
+Every money movement with a provider is a :class:`LedgerEntry`; a payment's amounts and status
+are derived from its entries (``ledger.py``). Gateway calls, locking, the audit log and hooks live
+in ``services.py``.
 """
 
 from __future__ import annotations
+
+import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 from djmoney.models.fields import MoneyField
+from moneyed import Money
 
-from ecommerce_kit.payments.states import PaymentStatus, RefundStatus
+from ecommerce_kit.payments.states import (
+    OPEN_STATES,
+    EntryKind,
+    EntrySource,
+    EntryState,
+    PaymentStatus,
+    RefundReason,
+)
 
 
 def _money_field(verbose_name: str | Promise) -> MoneyField:
-    return MoneyField(verbose_name, max_digits=14, decimal_places=2, currency_field_name="currency")
+    return MoneyField(
+        verbose_name,
+        max_digits=14,
+        decimal_places=2,
+        currency_field_name="currency",
+    )
+
+
+def new_key() -> str:
+    """A fresh idempotency key for a request to a provider: ``ek_`` and 32 hex digits."""
+    return f"ek_{secrets.token_hex(16)}"
 
 
 class Payment(FSMModelMixin, models.Model):
     """One attempt to pay an order through one gateway.
 
-    ``amount`` is what the order asked for; ``captured`` what the gateway took and ``refunded`` what
-    was given back (all in the order's currency, sharing the ``currency`` column).
+    ``amount`` is what the order asked for. What the payment holds is in its ledger
+    (:class:`LedgerEntry` rows); the amounts below are recomputed from those rows under the
+    payment's row lock each time the ledger changes (:func:`ecommerce_kit.payments.ledger.sync`),
+    and ``status`` is derived from them. ``recompute_payments --check`` reports any drift.
     """
 
     order = models.ForeignKey(
@@ -46,8 +69,27 @@ class Payment(FSMModelMixin, models.Model):
     )
     currency = models.CharField(_("currency"), max_length=3)
     amount = _money_field(_("amount"))
+    authorized = _money_field(_("authorized"))
     captured = _money_field(_("captured"))
     refunded = _money_field(_("refunded"))
+    refund_pending = _money_field(_("refund pending"))
+    voided = _money_field(_("voided"))
+    credited = _money_field(_("credited"))
+    deferred_events = models.PositiveSmallIntegerField(
+        _("deferred events"),
+        default=0,
+        help_text=_(
+            "Webhook events kept until the ledger allows them (a refund before its capture)."
+        ),
+    )
+    idempotency_key = models.CharField(
+        _("idempotency key"),
+        max_length=64,
+        unique=True,
+        default=new_key,
+        editable=False,
+        help_text=_("Sent to the provider with the request that creates the payment."),
+    )
     reference = models.CharField(
         _("reference"),
         max_length=255,
@@ -78,12 +120,17 @@ class Payment(FSMModelMixin, models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="ek_payment_amount_not_neg"),
             models.CheckConstraint(
-                condition=Q(captured__gte=0) & Q(captured__lte=F("amount")),
-                name="ek_payment_captured_in_range",
+                condition=Q(authorized__gte=0)
+                & Q(captured__gte=0)
+                & Q(refunded__gte=0)
+                & Q(refund_pending__gte=0)
+                & Q(voided__gte=0)
+                & Q(credited__gte=0),
+                name="ek_payment_totals_not_neg",
             ),
             models.CheckConstraint(
-                condition=Q(refunded__gte=0) & Q(refunded__lte=F("captured")),
-                name="ek_payment_refunded_in_range",
+                condition=Q(refunded__lte=F("captured") - F("refund_pending")),
+                name="ek_payment_refunded_le_captured",
             ),
             models.UniqueConstraint(
                 fields=["gateway", "reference"],
@@ -95,68 +142,73 @@ class Payment(FSMModelMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.gateway} #{self.pk} ({self.status})"
 
-    @transition(field=status, source=PaymentStatus.PENDING, target=PaymentStatus.AUTHORIZED)
-    def authorize(self) -> None:
-        """The gateway reserved the money; it may be captured or voided later."""
+    #: Totals derived from the ledger; zero for a new payment.
+    DERIVED_FIELDS = ("authorized", "captured", "refunded", "refund_pending", "voided", "credited")
 
-    @transition(
-        field=status,
-        source=[PaymentStatus.PENDING, PaymentStatus.AUTHORIZED],
-        target=PaymentStatus.CAPTURED,
-    )
-    def capture(self) -> None:
-        """The gateway took the money."""
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        for name in self.DERIVED_FIELDS:
+            if getattr(self, name) is None:
+                setattr(self, name, Money(0, self.currency))
+        super().save(*args, **kwargs)
 
-    @transition(
-        field=status,
-        source=[PaymentStatus.PENDING, PaymentStatus.AUTHORIZED],
-        target=PaymentStatus.FAILED,
-    )
-    def fail(self) -> None:
-        """Declined, errored, expired or abandoned."""
+    @property
+    def held(self) -> Money:
+        """What the payment holds for its order: charged, net of (pending) refunds, plus what is
+        still authorized."""
+        return self.captured - self.refunded - self.refund_pending + self.authorized
 
-    @transition(field=status, source=PaymentStatus.AUTHORIZED, target=PaymentStatus.VOIDED)
-    def void(self) -> None:
-        """The authorization was released without taking the money."""
-
-    @transition(
-        field=status,
-        source=[PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED],
-        target=PaymentStatus.PARTIALLY_REFUNDED,
-    )
-    def refund_partially(self) -> None:
-        """Part of the captured money was given back."""
-
-    @transition(
-        field=status,
-        source=[PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED],
-        target=PaymentStatus.REFUNDED,
-    )
-    def refund_fully(self) -> None:
-        """All of the captured money was given back."""
+    @transition(field=status, source="*", target=RETURN_VALUE(*PaymentStatus.values))
+    def settle(self, status: str) -> str:
+        """Move to the status derived from the ledger (the ledger decides; any move is allowed)."""
+        return status
 
 
-class Refund(models.Model):
-    """One refund attempt against a payment.
+class LedgerEntry(models.Model):
+    """One money movement with a provider: an authorization, a capture, a refund or a void.
 
-    The row is written (``pending``) before the gateway is called, so that its amount is reserved
-    while the call is under way: concurrent refunds can never add up to more than was captured.
+    Rows the kit requests (captures, refunds, voids) are written ``requested`` with their own
+    ``idempotency_key`` before the provider is called, so the amount is reserved while the call is
+    under way; the answer moves them to ``succeeded`` or ``failed``, and a call that timed out
+    leaves them ``unknown`` to be retried with the same key. Rows the provider reports (gateway
+    answers, webhook events) are written ``succeeded`` (or ``failed``) at once. A succeeded row
+    is never changed again.
     """
 
     payment = models.ForeignKey(
-        Payment, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="refunds"
+        Payment, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="entries"
     )
-    status = models.CharField(
-        _("status"),
-        max_length=20,
-        choices=RefundStatus.choices,
-        default=RefundStatus.PENDING,
-        db_index=True,
+    kind = models.CharField(_("kind"), max_length=20, choices=EntryKind.choices)
+    state = models.CharField(
+        _("state"), max_length=20, choices=EntryState.choices, default=EntryState.REQUESTED
     )
     currency = models.CharField(_("currency"), max_length=3)
     amount = _money_field(_("amount"))
-    reference = models.CharField(_("reference"), max_length=255, blank=True, default="")
-    failure_message = models.TextField(_("failure message"), blank=True, default="")
+    idempotency_key = models.CharField(
+        _("idempotency key"),
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_(
+            "The kit's key sent to the provider; empty for movements the provider reported."
+        ),
+    )
+    reference = models.CharField(
+        _("provider reference"), max_length=255, blank=True, default="", db_index=True
+    )
+    source = models.CharField(_("source"), max_length=20, choices=EntrySource.choices)
+    event_id = models.CharField(
+        _("webhook event"),
+        max_length=255,
+        blank=True,
+        default="",
+        help_text=_("The provider's id of the event that reported this movement."),
+    )
+    reason = models.CharField(
+        _("refund reason"), max_length=20, choices=RefundReason.choices, blank=True, default=""
+    )
+    message = models.TextField(_("message"), blank=True, default="")
+    attempts = models.PositiveSmallIntegerField(_("calls made"), default=0)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("actor"),
@@ -165,23 +217,48 @@ class Refund(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
-        verbose_name = _("refund")
-        verbose_name_plural = _("refunds")
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger")
         ordering = ("created_at", "id")
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="ek_refund_amount_positive"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="ek_entry_amount_positive"),
+            # A movement the provider names is booked once, whichever path reports it first.
+            models.UniqueConstraint(
+                fields=["payment", "kind", "reference"],
+                condition=~Q(reference="") & ~Q(state=EntryState.FAILED),
+                name="ek_entry_reference_once",
+            ),
+            models.UniqueConstraint(
+                fields=["payment", "kind", "event_id"],
+                condition=~Q(event_id=""),
+                name="ek_entry_event_once",
+            ),
         ]
+        indexes = [models.Index(fields=["state", "created_at"], name="ek_entry_open")]
 
     def __str__(self) -> str:
-        return f"{self.amount} ({self.status})"
+        return f"{self.kind} {self.amount} ({self.state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
 
 
 class WebhookEvent(models.Model):
-    """A webhook event applied once: the unique (gateway, event id) row makes repeats no-ops."""
+    """A received webhook event: the unique (gateway, event id) row makes repeats no-ops.
+
+    An event that cannot be applied yet (a refund reported before the capture it refunds) is kept
+    ``deferred`` with what it says in ``data``, and applied when the payment's ledger next changes.
+    """
+
+    class State(models.TextChoices):
+        APPLIED = "applied", _("Applied")
+        DEFERRED = "deferred", _("Deferred")
+        IGNORED = "ignored", _("Ignored")
 
     gateway = models.CharField(_("gateway"), max_length=50)
     event_id = models.CharField(_("event id"), max_length=255)
@@ -195,6 +272,12 @@ class WebhookEvent(models.Model):
         related_name="webhook_events",
     )
     payload = models.JSONField(_("payload"), default=dict, blank=True)
+    data = models.JSONField(
+        _("parsed event"), default=dict, blank=True, help_text=_("What the event reports.")
+    )
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.APPLIED, db_index=True
+    )
     outcome = models.CharField(_("outcome"), max_length=255, blank=True, default="")
     received_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=True)
 

@@ -30,5 +30,7 @@ def get_order_for_payments(*, number: str, user: Any) -> Order:
 
 
 def list_order_payments(*, order: Order) -> QuerySet[Payment]:
-    """Return the payments of ``order``, oldest first."""
-    return Payment.objects.filter(order=order).order_by("created_at", "id")
+    """Return the payments of ``order``, oldest first, with their ledger entries (refunds)."""
+    return (
+        Payment.objects.filter(order=order).prefetch_related("entries").order_by("created_at", "id")
+    )

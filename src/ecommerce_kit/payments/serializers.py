@@ -9,7 +9,8 @@ from rest_framework import serializers
 
 from ecommerce_kit.api.fields import MoneyField
 from ecommerce_kit.payments.base import FLOWS
-from ecommerce_kit.payments.models import Payment
+from ecommerce_kit.payments.models import LedgerEntry, Payment
+from ecommerce_kit.payments.states import EntryKind
 
 NEXT_ACTION_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -27,13 +28,38 @@ NEXT_ACTION_SCHEMA: dict[str, Any] = {
 }
 
 
-class PaymentSerializer(serializers.ModelSerializer):
-    """``{"id", "gateway", "status", "amount", "captured", "refunded", "next_action",
-    "created_at"}``; every field is read-only."""
+class PaymentRefundSerializer(serializers.ModelSerializer):
+    """A refund of a payment: ``{"id", "amount", "state", "reason", "reference",
+    "idempotency_key", "created_at"}``. ``reference`` is the provider's, ``idempotency_key`` the
+    kit's (a provider's refund event may name either)."""
 
     amount = MoneyField(read_only=True)
+    idempotency_key = serializers.CharField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = LedgerEntry
+        fields = [
+            "id",
+            "amount",
+            "state",
+            "reason",
+            "reference",
+            "idempotency_key",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    """``{"id", "gateway", "status", "amount", "authorized", "captured", "refunded",
+    "refund_pending", "refunds", "next_action", "created_at"}``; every field is read-only."""
+
+    amount = MoneyField(read_only=True)
+    authorized = MoneyField(read_only=True)
     captured = MoneyField(read_only=True)
     refunded = MoneyField(read_only=True)
+    refund_pending = MoneyField(read_only=True)
+    refunds = serializers.SerializerMethodField()
     next_action = serializers.SerializerMethodField()
 
     class Meta:
@@ -43,12 +69,24 @@ class PaymentSerializer(serializers.ModelSerializer):
             "gateway",
             "status",
             "amount",
+            "authorized",
             "captured",
             "refunded",
+            "refund_pending",
+            "refunds",
             "next_action",
             "created_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(PaymentRefundSerializer(many=True))
+    def get_refunds(self, payment: Payment) -> list[dict[str, Any]]:
+        # ``entries`` is prefetched with the order details; sorted here, not by another query.
+        refunds = sorted(
+            (entry for entry in payment.entries.all() if entry.kind == EntryKind.REFUND),
+            key=lambda entry: (entry.created_at, entry.pk),
+        )
+        return PaymentRefundSerializer(refunds, many=True).data
 
     @extend_schema_field(NEXT_ACTION_SCHEMA)
     def get_next_action(self, payment: Payment) -> dict[str, Any] | None:

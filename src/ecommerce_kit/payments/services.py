@@ -1,27 +1,38 @@
-"""Payments: start, capture, refund, release and webhooks.
+"""Payments: checkout's payment, captures, refunds, voids, webhooks, and their ledger.
 
-No gateway is ever called inside a transaction that holds row locks. Every operation records
-first (a short transaction), calls the gateway with no transaction open, then applies the answer in
-a second short transaction that locks the payment row and is safe to repeat: a transition is made
-only when the payment is still in a state that allows it. Every transition writes an audit row
-(:func:`ecommerce_kit.orders.audit.record_transition`, ``subject="payment"``) and notifies the
-``payment_status_changed`` hook after the transaction commits.
+Every money movement with a provider is a :class:`~ecommerce_kit.payments.models.LedgerEntry`.
+What a payment holds, its status, and the order's money status are derived from those entries
+(:mod:`ecommerce_kit.payments.ledger`), never pushed by a code path of its own.
+
+Locks and calls:
+
+- Every change takes the order's row lock, then the payment's (always in that order, as the
+  orders app does), writes entries, and recomputes (:func:`_settle`): the payment's totals and
+  status, deferred webhook events that can now be applied, and the order's money status, which is
+  announced through the ``order_money_changed`` hook so that the orders app confirms, holds or
+  resumes the order in the same transaction.
+- No gateway is called while a lock is held. A call the kit makes is first recorded as a
+  ``requested`` entry with its own idempotency key (a short transaction), then made with no
+  transaction open, then settled in a second short transaction that is safe to repeat. A call
+  that times out leaves its entry ``unknown``, its amount still reserved; :func:`retry_open_entries`
+  calls again with the same key until the provider answers.
+- When an order is cancelled, or holds more than it is owed (paid twice, or too much), the money
+  is given back (voids and refunds planned by :func:`_plan_give_backs`), whichever event made it so.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import TransitionNotAllowed
 from moneyed import Money
 
 from ecommerce_kit import plugins
@@ -37,10 +48,17 @@ from ecommerce_kit.exceptions import (
     InvalidTransitionError,
     NotFoundError,
     PaymentDeclinedError,
+    PaymentInProgressError,
     RefundExceedsCapturedError,
     UnknownPaymentMethodError,
 )
-from ecommerce_kit.money import quantize, zero
+from ecommerce_kit.money import quantize
+from ecommerce_kit.orders import services as orders
+from ecommerce_kit.orders.audit import record_transition
+from ecommerce_kit.orders.models import Order
+from ecommerce_kit.orders.selectors import with_order_details
+from ecommerce_kit.orders.states import OrderStatus
+from ecommerce_kit.payments import ledger
 from ecommerce_kit.payments.base import (
     CaptureResult,
     Outcome,
@@ -52,19 +70,20 @@ from ecommerce_kit.payments.base import (
     WebhookEventType,
 )
 from ecommerce_kit.payments.http import redact
-from ecommerce_kit.payments.models import Payment, Refund
+from ecommerce_kit.payments.models import LedgerEntry, Payment, new_key
 from ecommerce_kit.payments.models import WebhookEvent as WebhookEventRecord
 from ecommerce_kit.payments.states import (
-    CAPTURED_STATUSES,
-    PAID_STATUSES,
+    LIVE_STATUSES,
+    OPEN_STATES,
+    EntryKind,
+    EntrySource,
+    EntryState,
     PaymentStatus,
-    RefundStatus,
+    RefundReason,
 )
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-
-    from ecommerce_kit.orders.models import Order
 
     Actor = AbstractBaseUser | AnonymousUser | None
 
@@ -72,14 +91,19 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "capture_payment",
+    "checkout",
     "handle_webhook",
+    "pay_order",
+    "recompute_payments",
     "refund_order",
     "release_order_payments",
-    "retry_pending_refunds",
+    "resync_payment",
+    "retry_open_entries",
     "start_payment",
 ]
 
 MAX_PK = 2**63 - 1
+T = TypeVar("T")
 
 
 # --- Helpers ---------------------------------------------------------------------------------
@@ -109,175 +133,461 @@ def _money_json(value: Money) -> dict[str, str]:
     return MoneyField().to_representation(value)
 
 
-def _transition(payment: Payment, name: str, *, actor: Actor, note: str = "") -> None:
-    """Run transition ``name`` on a locked ``payment``, audit it and notify after commit.
-
-    The caller saves the payment in the same transaction.
-    """
-    from ecommerce_kit.orders.audit import record_transition
-
-    source = str(payment.status)
-    try:
-        getattr(payment, name)()
-    except TransitionNotAllowed:
-        raise InvalidTransitionError(transition=name, status=source) from None
-    target = str(payment.status)
-    record_transition(
-        order=payment.order_id,
-        subject="payment",
-        subject_id=payment.pk,
-        transition=name,
-        source=source,
-        target=target,
-        actor=actor,
-        note=note,
-    )
-    if source != target:
-        plugins.notify_payment_status_changed(
-            payment=payment, source=source, target=target, actor=_user_or_none(actor)
-        )
-
-
 def _user_or_none(actor: Actor) -> Any:
     """Return the user behind ``actor``, or ``None`` for the system and anonymous users."""
     return actor if actor is not None and actor.is_authenticated else None
 
 
-def _save(payment: Payment) -> None:
-    payment.save()
+def _valid_amount(value: Any, currency: str) -> Money | None:
+    """``value`` as Money when it is Money in ``currency`` and above zero, else ``None``."""
+    if not isinstance(value, Money) or str(value.currency) != currency or value.amount <= 0:
+        return None
+    if not value.amount.is_finite():
+        return None
+    return quantize(value)
+
+
+def _slot_key(payment: Payment, slot: str) -> str:
+    """The key of a movement that belongs to the payment itself (its authorization, its capture
+    when the provider names no other, its failure, a void the provider reports): booked once."""
+    return f"{payment.idempotency_key}:{slot}"
+
+
+def _lock(payment_id: int, order_id: int | None = None) -> tuple[Order, Payment]:
+    """Lock the payment's order, then the payment (the order first, as everywhere)."""
+    if order_id is None:
+        order_id = Payment.objects.filter(pk=payment_id).values_list("order_id", flat=True).first()
+    if order_id is None:
+        raise NotFoundError(_("Unknown payment."))
+    order = Order.objects.select_for_update().get(pk=order_id)
+    # Every change to a payment locks its order first, so the order's lock covers its payments:
+    # they are read (not locked again) in the one query that the order's money needs anyway.
+    payments = _order_payments(order)
+    payment = next((p for p in payments if p.pk == payment_id), None)
+    if payment is None:
+        raise NotFoundError(_("Unknown payment."))
+    return order, payment
+
+
+# --- Recording and recomputing ---------------------------------------------------------------
+
+
+def _book(
+    payment: Payment,
+    *,
+    kind: str,
+    state: str,
+    amount: Money,
+    source: str,
+    key: str | None = None,
+    reference: str = "",
+    event_id: str = "",
+    reason: str = "",
+    message: str = "",
+    actor: Actor = None,
+) -> LedgerEntry:
+    """Write one ledger entry of the (locked) payment."""
+    rows = _rows(payment)
+    entry = LedgerEntry.objects.create(
+        payment=payment,
+        kind=kind,
+        state=state,
+        currency=payment.currency,
+        amount=quantize(amount),
+        idempotency_key=key,
+        reference=reference[:255],
+        source=source,
+        event_id=event_id[:255],
+        reason=reason,
+        message=message[:2000],
+        actor=_user_or_none(actor),
+    )
+    rows.append(entry)
+    return entry
+
+
+def _rows(payment: Payment) -> list[LedgerEntry]:
+    """The (locked) payment's ledger entries, read once per change and kept current in memory."""
+    rows: list[LedgerEntry] | None = getattr(payment, "_ledger_rows", None)
+    if rows is None:
+        rows = list(LedgerEntry.objects.filter(payment=payment).order_by("id"))
+        payment._ledger_rows = rows  # type: ignore[attr-defined]
+    return rows
+
+
+def _find(payment: Payment, **attributes: Any) -> list[LedgerEntry]:
+    """The payment's entries whose attributes have the given values (``state`` may be a tuple)."""
+    found = []
+    for entry in _rows(payment):
+        for name, wanted in attributes.items():
+            value = getattr(entry, name)
+            if isinstance(wanted, tuple) and value not in wanted:
+                break
+            if not isinstance(wanted, tuple) and value != wanted:
+                break
+        else:
+            found.append(entry)
+    return found
+
+
+def _book_slot(payment: Payment, slot: str, **fields: Any) -> LedgerEntry | None:
+    """Book the payment's own movement ``slot`` unless it is booked already."""
+    key = _slot_key(payment, slot)
+    if _find(payment, idempotency_key=key):
+        return None
+    return _book(payment, key=key, **fields)
+
+
+def _totals(payment: Payment) -> ledger.PaymentTotals:
+    return ledger.payment_totals(_rows(payment), payment.currency)
+
+
+def _derived(totals: ledger.PaymentTotals) -> dict[str, Any]:
+    """The payment's stored fields that its ledger decides."""
+    return {
+        "authorized": totals.money(totals.authorized),
+        "captured": totals.money(totals.captured),
+        "refunded": totals.money(totals.refunded),
+        "refund_pending": totals.money(totals.refund_pending),
+        "voided": totals.money(totals.voided),
+        "credited": totals.money(totals.credited),
+    }
+
+
+def _stored_totals(payment: Payment) -> ledger.PaymentTotals:
+    """A payment's totals as stored (current for every payment of an order whose row is locked)."""
+    return ledger.PaymentTotals(
+        currency=payment.currency,
+        authorized=payment.authorized.amount,
+        captured=payment.captured.amount,
+        refunded=payment.refunded.amount,
+        refund_pending=payment.refund_pending.amount,
+        voided=payment.voided.amount,
+        credited=payment.credited.amount,
+        failed=payment.status == PaymentStatus.FAILED,
+    )
+
+
+def _recompute(
+    payment: Payment, *, actor: Actor, note: str, also: Iterable[str] = ()
+) -> ledger.PaymentTotals:
+    """Write the (locked) payment's totals and status as its ledger says (and the fields named in
+    ``also``, changed by the caller); audit a status change."""
+    totals = _totals(payment)
+    values = _derived(totals)
+    changed = [name for name, value in values.items() if getattr(payment, name) != value]
+    for name in changed:
+        setattr(payment, name, values[name])
+    changed += [name for name in also if name not in changed]
+    source, target = str(payment.status), str(totals.status)
+    if target != source:
+        payment.settle(target)
+        changed.append("status")
+        if target not in (PaymentStatus.PENDING,):
+            payment.next_action = None
+            changed.append("next_action")
+        record_transition(
+            order=payment.order_id,
+            subject="payment",
+            subject_id=payment.pk,
+            transition=target,
+            source=source,
+            target=target,
+            actor=actor,
+            note=note[:2000],
+        )
+        plugins.notify_payment_status_changed(
+            payment=payment, source=source, target=target, actor=_user_or_none(actor)
+        )
+    if changed:
+        payment.save(update_fields=[*changed, "updated_at"])
+    return totals
+
+
+def _order_payments(order: Order, current: Iterable[Payment] = ()) -> list[Payment]:
+    """The (locked) order's payments, newest first, read once per change.
+
+    ``current`` instances (changed in memory) replace their rows.
+    """
+    payments: list[Payment] | None = getattr(order, "_kit_payments", None)
+    if payments is None:
+        payments = list(Payment.objects.filter(order=order).order_by("-created_at", "-id"))
+        for payment in payments:
+            payment.order = order
+        order._kit_payments = payments  # type: ignore[attr-defined]
+    mine = {payment.pk: payment for payment in current}
+    if mine:
+        payments[:] = [mine.get(payment.pk, payment) for payment in payments]
+    return payments
+
+
+def _order_money(order: Order, payments: Iterable[Payment]) -> ledger.OrderMoney:
+    """Add up the (locked) order's payments, from their stored totals."""
+    return ledger.order_money(
+        total=order.total,
+        cancelled=order.cancelled_amount,
+        payments=[_stored_totals(payment) for payment in payments],
+    )
+
+
+def _settle(
+    order: Order, payment: Payment, *, actor: Actor, note: str = "", also: Iterable[str] = ()
+) -> list[int]:
+    """Recompute after the (locked) payment's ledger changed; return entries to call out.
+
+    Applies the payment's deferred webhook events that the change made applicable, announces the
+    order's money status (the orders app reacts in this transaction), then plans what must be
+    given back.
+    """
+    _recompute(payment, actor=actor, note=note, also=also)
+    for _round in range(20):  # each round applies at least one deferred event, or stops
+        if not _apply_deferred(payment):
+            break
+        _recompute(payment, actor=actor, note=note)
+    return _announce(order, [payment], actor=actor)
+
+
+def _announce(order: Order, current: Iterable[Payment], *, actor: Actor) -> list[int]:
+    """Announce the (locked) order's money status, then plan what it must give back."""
+    payments = _order_payments(order, current)
+    money = _order_money(order, payments)
+    plugins.announce_order_money(order=order, money=money, actor=_user_or_none(actor))
+    return _plan_give_backs(order, money, payments, actor=actor)
+
+
+def _change(
+    payment_id: int,
+    change: Callable[[Order, Payment], T],
+    *,
+    actor: Actor,
+    note: str = "",
+    order_id: int | None = None,
+    also: Iterable[str] = (),
+) -> T:
+    """Run ``change`` on the locked order and payment, recompute, then make the calls it needs.
+
+    :param also: Payment fields ``change`` sets, saved with the recomputed ones.
+    """
+    with transaction.atomic():
+        order, payment = _lock(payment_id, order_id)
+        result = change(order, payment)
+        calls = _settle(order, payment, actor=actor, note=note, also=also)
+    _call_entries(calls, actor=actor)
+    return result
+
+
+# --- Giving money back -----------------------------------------------------------------------
+
+
+def _plan_give_backs(
+    order: Order, money: ledger.OrderMoney, payments: list[Payment], *, actor: Actor
+) -> list[int]:
+    """Record ``requested`` voids and refunds for what the (locked) order must give back.
+
+    A cancelled order gives back everything its payments hold, and a pending payment that could
+    still be completed at the provider is voided. Any other order gives back what it holds beyond
+    what it is owed, newest payment first. Nothing is planned twice: open entries already count
+    (a pending refund is no longer held), and a void or refund the provider refused is left for
+    staff to settle.
+    """
+    planned: list[int] = []
+    if order.status == OrderStatus.CANCELLED:
+        for payment in payments:
+            planned += _give_back(payment, everything=True, limit=None, actor=actor)
+        return planned
+    surplus = money.surplus.amount
+    for payment in payments:
+        if surplus <= 0:
+            break
+        entries = _give_back(payment, everything=False, limit=surplus, actor=actor)
+        for entry in _rows(payment):
+            if entry.pk in entries:
+                surplus -= entry.amount.amount
+        planned += entries
+    return planned
+
+
+def _give_back(
+    payment: Payment, *, everything: bool, limit: Decimal | None, actor: Actor
+) -> list[int]:
+    """Plan the void and refund giving back what ``payment`` holds (up to ``limit``)."""
+    entries = _rows(payment)
+    totals = ledger.payment_totals(entries, payment.currency)
+    # What the provider refused once is left for staff to settle, never asked again and again.
+    refused = {
+        (e.kind, e.reason)
+        for e in entries
+        if e.state == EntryState.FAILED and e.kind in (EntryKind.VOID, EntryKind.REFUND)
+    }
+    reason = RefundReason.RELEASE if everything else RefundReason.SURPLUS
+    planned: list[int] = []
+    left = limit
+    refundable = totals.refundable
+    if left is not None:
+        refundable = min(refundable, left)
+    if refundable > 0 and (EntryKind.REFUND, reason) not in refused:
+        entry = _book(
+            payment,
+            kind=EntryKind.REFUND,
+            state=EntryState.REQUESTED,
+            amount=totals.money(refundable),
+            key=new_key(),
+            source=EntrySource.SYSTEM,
+            reason=reason,
+            message=_("Order cancelled.") if everything else _("Paid beyond what is owed."),
+        )
+        planned.append(entry.pk)
+        if left is not None:
+            left -= refundable
+    open_void = any(e.kind == EntryKind.VOID and e.state in OPEN_STATES for e in entries)
+    if open_void or (EntryKind.VOID, "") in refused:
+        return planned
+    if totals.authorized > 0 and (left is None or left >= totals.authorized):
+        amount = totals.authorized
+    elif everything and totals.status == PaymentStatus.PENDING:
+        # A payment the buyer could still complete (a reference or mobile payment).
+        amount = payment.amount.amount
+    else:
+        return planned
+    if amount <= 0:
+        return planned
+    entry = _book(
+        payment,
+        kind=EntryKind.VOID,
+        state=EntryState.REQUESTED,
+        amount=totals.money(amount),
+        key=new_key(),
+        source=EntrySource.SYSTEM,
+        message=_("Order cancelled.") if everything else _("Paid beyond what is owed."),
+    )
+    planned.append(entry.pk)
+    return planned
+
+
+# --- Calling the provider for a recorded entry -----------------------------------------------
 
 
 @dataclass
-class _FollowUp:
-    """Work to do once the transaction has committed (gateway calls: never under a lock)."""
+class _Answer:
+    """What a call for an entry achieved: ``ok`` is None when the outcome is unknown."""
 
-    release_payment_id: int | None = None
-    reason: str = ""
-    #: A payment given up on (failed or voided) that the provider took money for after all.
-    late_payment_id: int | None = None
-    late_outcome: str = ""
-    late_amount: Money | None = None
-
-    def run(self) -> None:
-        if self.release_payment_id is not None:
-            _release_payment(payment_id=self.release_payment_id, actor=None, note=self.reason)
-        if self.late_payment_id is not None:
-            _give_back_late_payment(
-                payment_id=self.late_payment_id, outcome=self.late_outcome, amount=self.late_amount
-            )
+    ok: bool | None
+    reference: str = ""
+    message: str = ""
+    amount: Money | None = None
 
 
-def _late(payment: Payment, outcome: str, amount: Money | None) -> _FollowUp:
-    """Plan to give back what the provider took for a payment the kit already gave up on."""
-    if payment.status not in (PaymentStatus.FAILED, PaymentStatus.VOIDED):
-        return _FollowUp()
-    logger.warning(
-        "Payment %s is %s but its gateway reports it %s; giving the money back.",
-        payment.pk,
-        payment.status,
-        outcome,
-    )
-    return _FollowUp(
-        late_payment_id=payment.pk,
-        late_outcome=outcome,
-        late_amount=_capped(amount, payment.amount),
-    )
-
-
-def _give_back_late_payment(*, payment_id: int, outcome: str, amount: Money | None) -> None:
-    """Void (authorized) or refund (captured) at the provider a payment that is failed here.
-
-    The payment's own status and amounts stay as they are (it never paid the order); the attempt
-    is kept as a :class:`Refund` row (for a capture) and in the transition log.
-    """
-    from ecommerce_kit.orders.audit import record_transition
-
-    payment = Payment.objects.get(pk=payment_id)
-    amount = amount or payment.amount
-    refund = None
-    ok, message = False, ""
+def _call(entry: LedgerEntry, payment: Payment) -> _Answer:
+    """Call the provider for ``entry`` with its key; no transaction may be open."""
+    key = str(entry.idempotency_key)
     try:
         gateway, options = _resolve_gateway(payment.gateway)
-        if outcome == Outcome.AUTHORIZED:
-            void = gateway.void(payment=payment, options=options)
-            ok, message = void.ok, void.message
+        if entry.kind == EntryKind.REFUND:
+            result: Any = gateway.refund(
+                payment=payment, amount=entry.amount, idempotency_key=key, options=options
+            )
+            expected: type = RefundResult
+        elif entry.kind == EntryKind.CAPTURE:
+            result = gateway.capture(
+                payment=payment, amount=entry.amount, idempotency_key=key, options=options
+            )
+            expected = CaptureResult
         else:
-            refund = Refund.objects.create(
-                payment=payment, currency=payment.currency, amount=amount
-            )
-            result = gateway.refund(
-                payment=payment, amount=amount, refund_id=str(refund.pk), options=options
-            )
-            ok, message = result.ok, result.message
-            refund.reference = result.reference[:255]
+            result = gateway.void(payment=payment, idempotency_key=key, options=options)
+            expected = VoidResult
+        if not isinstance(result, expected):
+            raise TypeError(f"{gateway.id}.{entry.kind} returned {result!r}")
+    except (GatewayError, UnknownPaymentMethodError) as exc:
+        return _Answer(ok=None, message=str(exc))
     except Exception as exc:
-        logger.exception("Could not give back late payment %s", payment.pk)
-        message = f"{exc.__class__.__name__}: {exc}"
-    if refund is not None:
-        refund.status = RefundStatus.SUCCEEDED if ok else RefundStatus.FAILED
-        refund.failure_message = "" if ok else message[:2000]
-        refund.save(update_fields=["status", "reference", "failure_message", "updated_at"])
-    action = "void" if outcome == Outcome.AUTHORIZED else f"refund of {amount}"
-    note = (
-        f"late {outcome} given back ({action})"
-        if ok
-        else f"late {outcome} NOT given back ({action}): {message} - settle it at the provider"
-    )
-    if not ok:
-        logger.error("Payment %s: %s", payment.pk, note)
-    record_transition(
-        order=payment.order_id,
-        subject="payment",
-        subject_id=payment.pk,
-        transition="give_back",
-        source=str(payment.status),
-        target=str(payment.status),
-        note=note[:2000],
+        logger.exception("Gateway %s failed on %s %s", payment.gateway, entry.kind, entry.pk)
+        return _Answer(ok=None, message=f"{exc.__class__.__name__}: {exc}")
+    amount = getattr(result, "amount", None)
+    if amount is not None and (
+        _valid_amount(amount, payment.currency) is None or amount > entry.amount
+    ):
+        return _Answer(ok=None, message=f"The provider answered an invalid amount: {amount!r}.")
+    return _Answer(
+        ok=bool(result.ok),
+        reference=str(result.reference or "")[:255],
+        message=str(result.message or ""),
+        amount=amount,
     )
 
 
-def _after_paid(payment: Payment) -> _FollowUp:
-    """Confirm the order of a payment that was just authorized or captured (payment locked).
-
-    When the order was cancelled meanwhile, or was already paid by another payment, the money is
-    given back once the transaction has committed.
-    """
-    from ecommerce_kit.orders.models import Order
-    from ecommerce_kit.orders.services import mark_order_paid
-    from ecommerce_kit.orders.states import OrderStatus
-
-    order = Order.objects.select_for_update().get(pk=payment.order_id)
-    if order.status == OrderStatus.PENDING:
-        mark_order_paid(order_id=order.pk, actor=None)
-        return _FollowUp()
-    if order.status == OrderStatus.CANCELLED:
-        return _FollowUp(payment.pk, "order cancelled before the payment completed")
-    paid_twice = (
-        Payment.objects.filter(order_id=order.pk, status__in=PAID_STATUSES)
-        .exclude(pk=payment.pk)
-        .exists()
-    )
-    if paid_twice:
-        return _FollowUp(payment.pk, "order already paid by another payment")
-    return _FollowUp()
+def _call_entries(entry_ids: Iterable[int], *, actor: Actor) -> list[_Answer]:
+    """Call out for each ``requested`` or ``unknown`` entry, then settle it (and what follows)."""
+    answers = []
+    queue = list(entry_ids)
+    while queue:
+        entry = LedgerEntry.objects.select_related("payment").filter(pk=queue.pop(0)).first()
+        if entry is None or entry.state not in OPEN_STATES:
+            continue
+        answer = _call(entry, entry.payment)
+        answers.append(answer)
+        with transaction.atomic():
+            order, payment = _lock(entry.payment_id, entry.payment.order_id)
+            _settle_entry(payment, entry.pk, answer)
+            queue += _settle(order, payment, actor=actor, note=f"{entry.kind} {entry.pk}")
+    return answers
 
 
-def _after_capture(payment: Payment) -> _FollowUp:
-    """Confirm the order of a payment just captured in full (payment locked).
-
-    A capture of less than the payment's amount (a provider's partial approval) does not pay the
-    order: the money taken is given back once the transaction has committed, and the order stays
-    ``pending`` (payable again, or cancelled by the payment timeout).
-    """
-    if payment.captured < payment.amount:
-        logger.warning(
-            "Payment %s captured %s of %s; the order is not paid and the capture is given back.",
-            payment.pk,
-            payment.captured,
-            payment.amount,
+def _settle_entry(payment: Payment, entry_id: int, answer: _Answer) -> None:
+    """Apply a provider's answer to an open entry of the (locked) payment; safe to repeat."""
+    entry = _find(payment, pk=entry_id)[0]
+    entry.attempts += 1
+    if entry.state not in OPEN_STATES:  # settled meanwhile by a webhook event or another call
+        entry.save(update_fields=["attempts", "updated_at"])
+        return
+    if answer.ok is None:
+        entry.state = EntryState.UNKNOWN
+        entry.message = answer.message[:2000]
+        entry.save(update_fields=["state", "message", "attempts", "updated_at"])
+        logger.warning("No answer for %s %s; it will be retried: %s", entry.kind, entry.pk, answer)
+        return
+    if not answer.ok:
+        entry.state = EntryState.FAILED
+        entry.message = (answer.message or _("Refused by the provider."))[:2000]
+        entry.save(update_fields=["state", "message", "attempts", "updated_at"])
+        logger.error("The provider refused %s %s: %s", entry.kind, entry.pk, entry.message)
+        if entry.kind == EntryKind.VOID and _totals(payment).status == PaymentStatus.PENDING:
+            # A pending payment that cannot be voided is abandoned here; money that arrives for
+            # it later is given back.
+            _book_slot(
+                payment,
+                "failure",
+                kind=EntryKind.CAPTURE,
+                state=EntryState.FAILED,
+                amount=payment.amount,
+                source=EntrySource.SYSTEM,
+                message=entry.message,
+            )
+        return
+    requested = entry.amount
+    entry.state = EntryState.SUCCEEDED
+    if answer.amount is not None:
+        entry.amount = quantize(answer.amount)
+    if answer.reference and not _reference_taken(payment, entry, answer.reference):
+        entry.reference = answer.reference
+    entry.save(update_fields=["state", "amount", "reference", "attempts", "updated_at"])
+    if entry.kind == EntryKind.CAPTURE and entry.amount < requested:
+        _book(
+            payment,
+            kind=EntryKind.VOID,
+            state=EntryState.SUCCEEDED,
+            amount=requested - entry.amount,
+            key=f"{entry.idempotency_key}:rest",
+            source=EntrySource.GATEWAY,
+            message=_("Released by a capture of less than asked."),
         )
-        return _FollowUp(payment.pk, "captured less than the amount due")
-    return _after_paid(payment)
+
+
+def _reference_taken(payment: Payment, entry: LedgerEntry, reference: str) -> bool:
+    """Whether another entry already books the movement the provider calls ``reference``."""
+    return any(
+        other.pk != entry.pk and other.state != EntryState.FAILED
+        for other in _find(payment, kind=entry.kind, reference=reference)
+    )
 
 
 # --- Start a payment -------------------------------------------------------------------------
@@ -289,280 +599,404 @@ def start_payment(
     """Pay ``order`` (``pending``) through ``gateway_id``.
 
     Records a ``pending`` payment for the order's total, calls the gateway outside any
-    transaction, then applies its answer. A captured or authorized payment confirms the order
-    (``mark_order_paid``) in the same transaction that records the capture.
+    transaction with the payment's idempotency key, then books its answer in the ledger (an
+    authorization, a capture, or a failure); the order is confirmed when that covers its total.
+    An order has one live payment at a time: while one is pending or holds money, another
+    request is refused before any gateway is called.
 
-    :param order: A pending order.
-    :param gateway_id: A configured gateway accepting the order's currency.
-    :param payment_data: What the buyer sent for the gateway (tokens, phone number, ...).
-    :param actor: The user paying, for the audit log.
-    :returns: The payment: ``captured``, ``authorized``, or ``pending`` (with ``next_action`` when
-        the buyer must do something).
     :raises UnknownPaymentMethodError: unknown or unconfigured gateway, or not for this currency.
     :raises InvalidTransitionError: the order is not pending.
+    :raises PaymentInProgressError: the order already has a live payment.
     :raises PaymentDeclinedError: declined; the payment is ``failed``.
-    :raises GatewayError: the provider failed; the payment is ``failed``, the order untouched.
+    :raises GatewayError: the provider failed or answered nonsense; the payment is ``failed``.
     """
-    from ecommerce_kit.orders.models import Order
-    from ecommerce_kit.orders.states import OrderStatus
-
     gateway, options = _resolve_gateway(gateway_id, currency=order.currency)
     if not isinstance(payment_data, Mapping):
         raise InvalidInputError(fields={"payment_data": [_("Expected an object.")]})
+    live = Payment.objects.filter(order=OuterRef("pk"), status__in=LIVE_STATUSES)
     with transaction.atomic():
-        locked = Order.objects.select_for_update().get(pk=order.pk)
+        locked = (
+            Order.objects.select_for_update()
+            .annotate(live_payment=Subquery(live.values("pk")[:1]))
+            .get(pk=order.pk)
+        )
         if locked.status != OrderStatus.PENDING:
             raise InvalidTransitionError(
                 _("Only a pending order can be paid."), status=str(locked.status)
             )
+        if locked.live_payment is not None:
+            raise PaymentInProgressError(payment=locked.live_payment)
         payment = Payment.objects.create(
             order=locked,
             gateway=gateway.id,
             currency=locked.currency,
             amount=locked.total,
-            captured=zero(locked.currency),
-            refunded=zero(locked.currency),
             payment_data=redact(dict(payment_data)),
         )
     try:
-        result = gateway.create_payment(payment=payment, payment_data=payment_data, options=options)
+        result = gateway.create_payment(
+            payment=payment,
+            payment_data=payment_data,
+            idempotency_key=payment.idempotency_key,
+            options=options,
+        )
         if not isinstance(result, PaymentResult):
             raise TypeError(f"{gateway.id}.create_payment returned {result!r}")
+        for name in ("captured", "authorized"):
+            value = getattr(result, name)
+            if value is not None and (
+                _valid_amount(value, payment.currency) is None or value > payment.amount
+            ):
+                raise TypeError(f"{gateway.id}.create_payment answered {name}={value!r}")
     except GatewayError as exc:
-        _fail(payment_id=payment.pk, message=str(exc), actor=actor)
+        _fail(payment.pk, message=str(exc), actor=actor)
         raise GatewayError() from exc
     except Exception as exc:
         logger.exception("Gateway %s failed to create payment %s", gateway.id, payment.pk)
-        _fail(payment_id=payment.pk, message=f"{exc.__class__.__name__}: {exc}", actor=actor)
+        _fail(payment.pk, message=f"{exc.__class__.__name__}: {exc}", actor=actor)
         raise GatewayError() from exc
-    payment = _apply_payment_result(payment_id=payment.pk, result=result, actor=actor)
+    payment = _change(
+        payment.pk,
+        lambda order, locked: _apply_result(locked, result),
+        actor=actor,
+        note=result.reference,
+        order_id=order.pk,
+        also=RESULT_FIELDS,
+    )
     if result.outcome == Outcome.DECLINED:
         raise PaymentDeclinedError()
     return payment
 
 
-def _fail(*, payment_id: int, message: str, actor: Actor) -> Payment:
-    with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment_id)
-        if payment.status in (PaymentStatus.PENDING, PaymentStatus.AUTHORIZED):
-            payment.failure_message = message[:2000]
-            _transition(payment, "fail", actor=actor, note=message[:500])
-            _save(payment)
+def _fail(payment_id: int, *, message: str, actor: Actor) -> None:
+    """Book the failure of a payment whose creation failed (nothing taken, as far as we know)."""
+
+    def change(order: Order, payment: Payment) -> None:
+        payment.failure_message = message[:2000]
+        payment.save(update_fields=["failure_message", "updated_at"])
+        _book_slot(
+            payment,
+            "failure",
+            kind=EntryKind.CAPTURE,
+            state=EntryState.FAILED,
+            amount=payment.amount,
+            source=EntrySource.GATEWAY,
+            message=message,
+        )
+
+    _change(payment_id, change, actor=actor, note=message[:500])
+
+
+#: The payment fields :func:`_apply_result` sets (saved by the caller with the recomputed ones).
+RESULT_FIELDS = ("reference", "next_action", "failure_message")
+
+
+def _apply_result(payment: Payment, result: PaymentResult) -> Payment:
+    """Book a gateway's answer to ``create_payment`` (payment locked); safe to repeat."""
+    if result.reference and not payment.reference:
+        payment.reference = result.reference[:255]
+    if result.outcome == Outcome.PENDING and result.next_action is not None:
+        payment.next_action = result.next_action.as_dict()
+    if result.outcome == Outcome.DECLINED:
+        payment.failure_message = result.message or _("Declined.")
+    source, reference = EntrySource.GATEWAY, result.reference
+    if result.outcome == Outcome.AUTHORIZED:
+        _book_slot(
+            payment,
+            "authorization",
+            kind=EntryKind.AUTHORIZATION,
+            state=EntryState.SUCCEEDED,
+            amount=result.authorized or payment.amount,
+            source=source,
+            reference=reference,
+        )
+    elif result.outcome == Outcome.CAPTURED:
+        _book_capture(payment, result.captured or payment.amount, source=source, event_id="")
+    elif result.outcome == Outcome.DECLINED:
+        _book_slot(
+            payment,
+            "failure",
+            kind=EntryKind.CAPTURE,
+            state=EntryState.FAILED,
+            amount=payment.amount,
+            source=source,
+            message=result.message or _("Declined."),
+        )
     return payment
 
 
-def _apply_payment_result(*, payment_id: int, result: PaymentResult, actor: Actor) -> Payment:
-    """Apply a gateway's answer to a payment; safe to repeat and to race with webhooks."""
-    follow_up = _FollowUp()
-    with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment_id)
-        if result.reference and not payment.reference:
-            payment.reference = result.reference
-        status = payment.status
-        if result.outcome == Outcome.CAPTURED and status in (
-            PaymentStatus.PENDING,
-            PaymentStatus.AUTHORIZED,
-        ):
-            payment.captured = _capped(result.captured, payment.amount)
-            payment.next_action = None
-            _transition(payment, "capture", actor=actor, note=payment.reference)
-            _save(payment)
-            follow_up = _after_capture(payment)
-        elif result.outcome == Outcome.AUTHORIZED and status == PaymentStatus.PENDING:
-            payment.next_action = None
-            _transition(payment, "authorize", actor=actor, note=payment.reference)
-            _save(payment)
-            follow_up = _after_paid(payment)
-        elif result.outcome == Outcome.DECLINED and status in (
-            PaymentStatus.PENDING,
-            PaymentStatus.AUTHORIZED,
-        ):
-            payment.failure_message = result.message or _("Declined.")
-            _transition(payment, "fail", actor=actor, note=result.message[:500])
-            _save(payment)
-        elif status == PaymentStatus.PENDING:
-            if result.next_action is not None:
-                payment.next_action = result.next_action.as_dict()
-            _save(payment)
-        else:
-            _save(payment)
-            if result.outcome in (Outcome.CAPTURED, Outcome.AUTHORIZED):
-                follow_up = _late(payment, result.outcome, result.captured)
-    follow_up.run()
-    return payment
+def _book_capture(payment: Payment, amount: Money, *, source: str, event_id: str) -> str:
+    """Book the payment's own capture (the provider names no other): once, whatever reports it.
+
+    An open capture the kit requested is the one reported. A capture of less than the payment's
+    amount releases the rest (a void of the difference, booked with it).
+    """
+    open_entries = _find(payment, kind=EntryKind.CAPTURE, state=OPEN_STATES)
+    if open_entries:
+        entry = open_entries[0]
+        _settle_entry(payment, entry.pk, _Answer(ok=True, amount=min(amount, entry.amount)))
+        return "captured"
+    if _find(payment, kind=EntryKind.CAPTURE, state=EntryState.SUCCEEDED):
+        return "duplicate: the capture is booked already"
+    _book_slot(
+        payment,
+        "capture",
+        kind=EntryKind.CAPTURE,
+        state=EntryState.SUCCEEDED,
+        amount=amount,
+        source=source,
+        event_id=event_id,
+    )
+    if amount < payment.amount:
+        _book_slot(
+            payment,
+            "capture-rest",
+            kind=EntryKind.VOID,
+            state=EntryState.SUCCEEDED,
+            amount=payment.amount - amount,
+            source=source,
+            event_id=event_id,
+            message=_("Released by a capture of less than the amount."),
+        )
+    return "captured"
 
 
-def _capped(value: Money | None, amount: Money) -> Money:
-    if (
-        value is None
-        or str(value.currency) != str(amount.currency)
-        or value.amount <= 0
-        or value > amount
-    ):
-        return amount
-    return quantize(value)
+# --- Checkout and paying again ---------------------------------------------------------------
+
+
+def checkout(
+    *,
+    user: Any,
+    shipping_address: dict[str, Any],
+    payment_method: str,
+    payment_data: dict[str, Any],
+    expected_total: Money | None,
+    idempotency_key: str | None,
+) -> tuple[Order, Payment]:
+    """Turn the user's cart into an order (:func:`ecommerce_kit.orders.services.place_order`) and
+    start paying it.
+
+    When the payment is declined, the order is cancelled (its stock restored) and the lines go
+    back into the cart. When the gateway fails, the order stays ``pending`` with its stock (payable
+    with :func:`pay_order`) and the lines go back into the cart too; checking out that cart again
+    cancels such an order first, so its stock is never held twice.
+
+    :raises PaymentDeclinedError: the order was cancelled; the lines are back in the cart.
+    :raises GatewayError: the order stays pending; the lines are back in the cart.
+    """
+    order, cart, lines = orders.place_order(
+        user=user,
+        shipping_address=shipping_address,
+        expected_total=expected_total,
+        idempotency_key=idempotency_key,
+        payment_method=payment_method,
+    )
+    try:
+        payment = start_payment(
+            order=order, gateway_id=payment_method, payment_data=payment_data, actor=user
+        )
+    except PaymentDeclinedError as exc:
+        _cancel_after_decline(order=order, exc=exc)
+        orders.give_lines_back(cart=cart, lines=lines, currency=order.currency)
+        raise
+    except Exception as exc:
+        extra = getattr(exc, "extra", None)
+        if isinstance(extra, dict):
+            extra.setdefault("order", order.number)
+        orders.give_lines_back(cart=cart, lines=lines, currency=order.currency, order=order)
+        raise
+    return _with_details(order, payment)
+
+
+def _with_details(order: Order, payment: Payment) -> tuple[Order, Payment]:
+    """The order read again with what its representation shows, and its payment from it."""
+    fresh = with_order_details(Order.objects.filter(pk=order.pk)).get()
+    return fresh, next((p for p in fresh.payments.all() if p.pk == payment.pk), payment)
+
+
+def _cancel_after_decline(*, order: Order, exc: PaymentDeclinedError) -> None:
+    try:
+        orders.cancel_order(
+            order_id=order.pk, actor=None, note="Payment declined.", only_from=OrderStatus.PENDING
+        )
+    except InvalidTransitionError:
+        logger.warning("Order %s was no longer pending after a declined payment", order.number)
+    exc.extra.setdefault("order", order.number)
+
+
+def pay_order(
+    *, order_id: int, actor: Actor, payment_method: str, payment_data: dict[str, Any]
+) -> tuple[Order, Payment]:
+    """Start a new payment for a ``pending`` order whose previous payment failed.
+
+    :raises InvalidTransitionError: the order is not pending.
+    :raises PaymentInProgressError: a payment of the order is still under way or holds money.
+    :raises UnknownPaymentMethodError: unknown gateway, or not for the order's currency.
+    :raises PaymentDeclinedError: the order is cancelled and its stock restored.
+    :raises GatewayError: the order stays pending.
+    """
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None:
+        raise NotFoundError()
+    if order.status != OrderStatus.PENDING:
+        raise InvalidTransitionError(status=order.status)
+    try:
+        payment = start_payment(
+            order=order, gateway_id=payment_method, payment_data=payment_data, actor=actor
+        )
+    except PaymentDeclinedError as exc:
+        _cancel_after_decline(order=order, exc=exc)
+        raise
+    return _with_details(order, payment)
 
 
 # --- Capture ---------------------------------------------------------------------------------
 
 
-def capture_payment(*, payment_id: int, actor: Actor) -> Payment:
-    """Capture an ``authorized`` payment in full through its gateway.
+def capture_payment(*, payment_id: int, actor: Actor, amount: Money | None = None) -> Payment:
+    """Capture an ``authorized`` payment through its gateway (by default: what the order is
+    still owed, up to what is authorized); what the capture does not take is released.
 
-    :raises InvalidTransitionError: the payment is not authorized.
-    :raises GatewayError: the provider failed or refused; the payment stays authorized.
+    :raises InvalidTransitionError: nothing is authorized, or a capture is already under way.
+    :raises InvalidInputError: ``amount`` is not above zero, in the payment's currency, or is
+        more than is authorized.
+    :raises GatewayError: the provider refused (the authorization stays) or did not answer (the
+        capture is retried with the same key).
     """
-    payment = Payment.objects.get(pk=payment_id)
-    if payment.status != PaymentStatus.AUTHORIZED:
-        raise InvalidTransitionError(transition="capture", status=str(payment.status))
-    gateway, options = _resolve_gateway(payment.gateway)
-    result: CaptureResult = gateway.capture(payment=payment, amount=payment.amount, options=options)
-    if not result.ok:
-        raise GatewayError(result.message or None)
-    return _apply_payment_result(
-        payment_id=payment.pk,
-        actor=actor,
-        result=PaymentResult(outcome=Outcome.CAPTURED, reference=result.reference),
-    )
+
+    def record(order: Order, payment: Payment) -> int:
+        totals = _totals(payment)
+        if totals.authorized <= 0:
+            raise InvalidTransitionError(transition="capture", status=str(payment.status))
+        if _find(payment, kind=EntryKind.CAPTURE, state=OPEN_STATES):
+            raise InvalidTransitionError(
+                _("A capture of this payment is already under way."),
+                transition="capture",
+                status=str(payment.status),
+            )
+        if amount is None:
+            money = _order_money(order, _order_payments(order, [payment]))
+            owed = money.due - Money(totals.captured - totals.refunded, order.currency)
+            wanted = min(totals.authorized, max(owed.amount, Decimal(0)))
+            if wanted <= 0:
+                wanted = totals.authorized
+            value = totals.money(wanted)
+        else:
+            value = _valid_amount(amount, payment.currency)
+            if value is None or value.amount > totals.authorized:
+                raise InvalidInputError(
+                    fields={
+                        "amount": [
+                            _("Capture more than zero and at most %(authorized)s.")
+                            % {"authorized": totals.money(totals.authorized)}
+                        ]
+                    }
+                )
+        entry = _book(
+            payment,
+            kind=EntryKind.CAPTURE,
+            state=EntryState.REQUESTED,
+            amount=value,
+            key=new_key(),
+            source=EntrySource.STAFF if _user_or_none(actor) else EntrySource.SYSTEM,
+            actor=actor,
+        )
+        return entry.pk
+
+    entry_id = _change(payment_id, record, actor=actor, note="capture requested")
+    answers = _call_entries([entry_id], actor=actor)
+    _raise_for(answers[:1])
+    return Payment.objects.get(pk=payment_id)
+
+
+def _raise_for(answers: list[_Answer]) -> None:
+    for answer in answers:
+        if answer.ok is None:
+            raise GatewayError(
+                _(
+                    "The payment provider did not answer; the request is kept and will be sent "
+                    "again with the same key."
+                )
+            )
+        if not answer.ok:
+            raise GatewayError(
+                _("The payment provider refused: %(message)s") % {"message": answer.message}
+            )
 
 
 # --- Refunds ---------------------------------------------------------------------------------
 
 
-def _pending_refunds(payment_ids: list[int]) -> dict[int, Decimal]:
-    rows = (
-        Refund.objects.filter(payment_id__in=payment_ids, status=RefundStatus.PENDING)
-        .values("payment_id")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    )
-    return {row["payment_id"]: row["total"] or Decimal(0) for row in rows}
+def _locked_payments(order: Order) -> list[Payment]:
+    """The (locked) order's payments, oldest first (the order's lock covers them)."""
+    return list(reversed(_order_payments(order)))
+
+
+def _settle_all(order: Order, payments: list[Payment], *, actor: Actor, note: str) -> list[int]:
+    """Recompute each of the (locked) order's ``payments``, then the order; return the calls."""
+    for payment in payments:
+        _recompute(payment, actor=actor, note=note)
+    return _announce(order, payments, actor=actor)
 
 
 def _reserve_refunds(
-    *,
-    order_id: int,
-    currency: str,
+    order: Order,
+    payments: list[Payment],
     amount: Money | None,
+    *,
+    reason: str,
     actor: Actor,
-    payment_id: int | None = None,
-) -> list[Refund]:
-    """Reserve refunds (``pending`` rows) for ``amount`` across the captured payments.
+    strict: bool = True,
+) -> list[int]:
+    """Record ``requested`` refunds of ``amount`` (default: all) across the (locked) order's
+    ``payments``, oldest first, so that concurrent refunds never exceed what was captured.
 
-    Runs in one short transaction that locks the payments, so concurrent reservations see each
-    other and never add up to more than captured minus refunded.
+    :raises RefundExceedsCapturedError: when ``strict`` and more than is refundable.
     """
-    with transaction.atomic():
-        queryset = (
-            Payment.objects.select_for_update()
-            .filter(order_id=order_id, status__in=CAPTURED_STATUSES)
-            .order_by("created_at", "id")
-        )
-        if payment_id is not None:
-            queryset = queryset.filter(pk=payment_id)
-        payments = list(queryset)
-        pending = _pending_refunds([p.pk for p in payments])
-        refundable = {
-            p.pk: p.captured.amount - p.refunded.amount - pending.get(p.pk, Decimal(0))
-            for p in payments
-        }
-        available = Money(sum(refundable.values(), Decimal(0)), currency)
-        wanted = available if amount is None else amount
-        if wanted.amount <= 0 or wanted > available:
+    refundable = {p.pk: _totals(p).refundable for p in payments}
+    available = Money(sum(refundable.values(), Decimal(0)), order.currency)
+    wanted = available if amount is None else amount
+    if wanted > available or wanted.amount <= 0:
+        if strict:
             raise RefundExceedsCapturedError(refundable=_money_json(available))
-        refunds: list[Refund] = []
-        left = wanted.amount
-        for payment in payments:
-            part = min(left, refundable[payment.pk])
-            if part <= 0:
-                continue
-            refunds.append(
-                Refund.objects.create(
-                    payment=payment,
-                    currency=currency,
-                    amount=Money(part, currency),
-                    actor=_user_or_none(actor),
-                )
-            )
-            left -= part
-            if left <= 0:
-                break
-    return refunds
-
-
-def _settle_refund(
-    *, refund_id: int, result: RefundResult | None, error: str, actor: Actor
-) -> Payment:
-    """Apply a gateway's answer to a reserved refund; safe to repeat."""
-    with transaction.atomic():
-        refund = Refund.objects.get(pk=refund_id)
-        payment = Payment.objects.select_for_update().get(pk=refund.payment_id)
-        refund = Refund.objects.select_for_update().get(pk=refund_id)
-        if refund.status != RefundStatus.PENDING:
-            return payment
-        if result is None or not result.ok:
-            refund.status = RefundStatus.FAILED
-            refund.failure_message = (error or (result.message if result else ""))[:2000]
-            refund.save(update_fields=["status", "failure_message", "updated_at"])
-            return payment
-        refund.status = RefundStatus.SUCCEEDED
-        refund.reference = result.reference[:255]
-        refund.save(update_fields=["status", "reference", "updated_at"])
-        _add_refunded(payment, refund.amount, actor=actor, note=f"refund #{refund.pk}")
-    return payment
-
-
-def _add_refunded(payment: Payment, amount: Money, *, actor: Actor, note: str) -> None:
-    """Book ``amount`` as refunded on a locked, captured payment and transition it."""
-    room = payment.captured - payment.refunded
-    payment.refunded = payment.refunded + (amount if amount <= room else room)
-    name = "refund_fully" if payment.refunded >= payment.captured else "refund_partially"
-    _transition(payment, name, actor=actor, note=f"{note}: {amount}")
-    _save(payment)
-
-
-def _execute_refunds(refunds: list[Refund], *, actor: Actor) -> tuple[list[Payment], list[str]]:
-    """Call the gateway for each reserved refund (no transaction open) and settle it."""
-    payments: dict[int, Payment] = {}
-    errors: list[str] = []
-    for refund in refunds:
-        payment = refund.payment
-        result: RefundResult | None = None
-        error = ""
-        try:
-            gateway, options = _resolve_gateway(payment.gateway)
-            result = gateway.refund(
-                payment=payment, amount=refund.amount, refund_id=str(refund.pk), options=options
-            )
-            if not isinstance(result, RefundResult):
-                raise TypeError(f"{gateway.id}.refund returned {result!r}")
-            if not result.ok:
-                error = result.message or "refused by the provider"
-        except (GatewayError, UnknownPaymentMethodError) as exc:
-            error = str(exc)
-        except Exception as exc:
-            logger.exception("Gateway %s failed to refund payment %s", payment.gateway, payment.pk)
-            error = f"{exc.__class__.__name__}: {exc}"
-        payments[payment.pk] = _settle_refund(
-            refund_id=refund.pk, result=result, error=error, actor=actor
+        wanted = min(wanted, available)
+        if wanted.amount <= 0:
+            return []
+    entries: list[int] = []
+    left = wanted.amount
+    for payment in payments:
+        part = min(left, refundable[payment.pk])
+        if part <= 0:
+            continue
+        entry = _book(
+            payment,
+            kind=EntryKind.REFUND,
+            state=EntryState.REQUESTED,
+            amount=Money(part, order.currency),
+            key=new_key(),
+            source=EntrySource.STAFF if _user_or_none(actor) else EntrySource.SYSTEM,
+            reason=reason,
+            actor=actor,
         )
-        if error:
-            errors.append(error)
-    return list(payments.values()), errors
+        entries.append(entry.pk)
+        left -= part
+        if left <= 0:
+            break
+    return entries
 
 
 def refund_order(*, order: Order, amount: Money | None, actor: Actor) -> list[Payment]:
     """Refund ``amount`` (default: all that is refundable) of the order's captured payments.
 
-    The amount is first reserved against the payments in a short transaction (so racing refunds
-    never exceed what was captured), then each gateway is called with no lock held, then each
-    reservation is confirmed or released.
+    The refunds are recorded first (``requested``, their amount reserved) in a short transaction,
+    then each gateway is called with no lock held and the refund's own key, then each is settled.
+    A staff refund lowers what the order is owed.
 
-    :param amount: A positive amount in the order's currency, or ``None`` for everything.
-    :returns: The payments that were refunded from (as saved).
+    :returns: The payments refunded from (as saved).
     :raises InvalidInputError: ``amount`` is not positive or not in the order's currency.
     :raises RefundExceedsCapturedError: more than captured minus refunded (or nothing to refund).
-    :raises GatewayError: a gateway failed; its part is not refunded, the others are.
+    :raises GatewayError: a provider refused (that part is not refunded) or did not answer (that
+        refund stays ``unknown``, its amount reserved, and is retried with the same key).
     """
     if amount is not None:
         if not isinstance(amount, Money) or str(amount.currency) != order.currency:
@@ -579,184 +1013,278 @@ def refund_order(*, order: Order, amount: Money | None, actor: Actor) -> list[Pa
                 fields={"amount": [_("Ensure this amount is greater than zero.")]}
             )
         amount = quantize(amount)
-    refunds = _reserve_refunds(
-        order_id=order.pk, currency=order.currency, amount=amount, actor=actor
-    )
-    payments, errors = _execute_refunds(refunds, actor=actor)
-    if errors:
-        raise GatewayError(
-            _("The payment provider could not refund the payment; nothing was refunded for it.")
-        )
-    return payments
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        payments = _locked_payments(locked)
+        entries = _reserve_refunds(locked, payments, amount, reason=RefundReason.STAFF, actor=actor)
+        payment_ids = [p.pk for p in payments if any(e.pk in entries for e in _rows(p))]
+        calls = _settle_all(locked, payments, actor=actor, note="refund requested")
+    answers = _call_entries([*entries, *calls], actor=actor)
+    _raise_for(answers[: len(entries)])
+    return list(Payment.objects.filter(pk__in=payment_ids).order_by("created_at", "id"))
 
 
-def retry_pending_refunds(*, older_than: timedelta = timedelta(minutes=10)) -> int:
-    """Call the gateway again for refunds reserved long ago and never settled, then settle them.
+# --- Cancellation (the orders app announces it; payments gives the money back) ---------------
 
-    A reservation stays ``pending`` when the process stopped between the gateway call and its
-    settlement. The call is repeated with the same ``refund_id`` (the provider's idempotency key),
-    so a refund that did go through is not made twice; a failure releases the reservation.
 
-    :param older_than: Only reservations at least this old (calls under way are left alone).
-    :returns: How many reservations were settled.
+def on_fulfilments_cancelled(
+    *, order: Order, amount: Money, everything: bool, refund: Money | None, actor: Actor
+) -> None:
+    """React, in the cancelling transaction (order locked), to cancelled goods.
+
+    A whole cancelled order gives back everything (voids and refunds, planned from the ledger).
+    Cancelled fulfilments of an order that goes on give back their share ``amount`` (or the
+    ``refund`` staff chose), refunded from what was captured; authorizations then hold more than
+    is owed and the surplus is released by the usual plan.
     """
-    cutoff = timezone.now() - older_than
-    refunds = list(
-        Refund.objects.filter(
-            status=RefundStatus.PENDING,
-            created_at__lt=cutoff,
-            payment__status__in=CAPTURED_STATUSES,
-        )
-        .select_related("payment")
-        .order_by("id")
-    )
-    _execute_refunds(refunds, actor=None)
-    return len(refunds)
-
-
-# --- Release (after an order was cancelled) --------------------------------------------------
-
-
-def _release_payment(*, payment_id: int, actor: Actor, note: str) -> None:
-    """Give back what a payment holds: void an authorization, refund a capture, fail a pending.
-
-    Gateway failures are logged, not raised: the payment is then left for staff to settle.
-    """
-    payment = Payment.objects.get(pk=payment_id)
-    if payment.status == PaymentStatus.PENDING:
-        _fail(payment_id=payment.pk, message=note, actor=actor)
-    elif payment.status == PaymentStatus.AUTHORIZED:
-        try:
-            gateway, options = _resolve_gateway(payment.gateway)
-            result: VoidResult = gateway.void(payment=payment, options=options)
-        except Exception:
-            logger.exception("Could not void payment %s", payment.pk)
-            return
-        if not result.ok:
-            logger.error(
-                "Gateway %s refused to void payment %s: %s",
-                payment.gateway,
-                payment.pk,
-                result.message,
-            )
-            return
-        with transaction.atomic():
-            locked = Payment.objects.select_for_update().get(pk=payment.pk)
-            if locked.status == PaymentStatus.AUTHORIZED:
-                _transition(locked, "void", actor=actor, note=note)
-                _save(locked)
-    elif payment.status in CAPTURED_STATUSES:
-        try:
-            refunds = _reserve_refunds(
-                order_id=payment.order_id,
-                currency=payment.currency,
-                amount=None,
+    payments = _locked_payments(order)
+    entries: list[int] = []
+    if not everything:
+        wanted = refund if refund is not None else amount
+        if wanted.amount > 0:
+            entries = _reserve_refunds(
+                order,
+                payments,
+                wanted,
+                reason=RefundReason.CANCELLATION,
                 actor=actor,
-                payment_id=payment.pk,
+                strict=False,
             )
-        except RefundExceedsCapturedError:
-            return  # nothing left to refund (another refund is under way or done)
-        _, errors = _execute_refunds(refunds, actor=actor)
-        for error in errors:
-            logger.error("Could not refund payment %s: %s", payment.pk, error)
+    todo = [*entries, *_settle_all(order, payments, actor=actor, note="goods cancelled")]
+    if todo:
+        transaction.on_commit(lambda: _call_entries(todo, actor=actor), robust=True)
 
 
 def release_order_payments(*, order: Order, actor: Actor) -> None:
-    """Give back the money of a cancelled order; call after the cancellation committed.
-
-    Voids authorized payments, refunds captured ones (what is left of them) and fails pending
-    ones. A gateway failure is logged and leaves that payment for staff to settle.
-    """
-    for payment_id in (
-        Payment.objects.filter(order_id=order.pk)
-        .exclude(status__in=(PaymentStatus.FAILED, PaymentStatus.VOIDED, PaymentStatus.REFUNDED))
-        .order_by("created_at", "id")
-        .values_list("pk", flat=True)
-    ):
-        _release_payment(payment_id=payment_id, actor=actor, note="order cancelled")
+    """Give back the money of a cancelled order (again): void what is authorized or could still be
+    paid, refund what is captured. Safe to call any number of times."""
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        calls = _settle_all(locked, _locked_payments(locked), actor=actor, note="release")
+    _call_entries(calls, actor=actor)
 
 
 # --- Webhooks --------------------------------------------------------------------------------
 
 
-def _find_payment(gateway_id: str, event: WebhookEvent) -> Payment:
-    queryset = Payment.objects.select_for_update().filter(gateway=gateway_id)
+def _find_payment_id(gateway_id: str, event: WebhookEvent) -> tuple[int, int]:
+    """The ``(payment id, order id)`` the event names."""
+    queryset = Payment.objects.filter(gateway=gateway_id)
     if event.payment_id is not None and 0 < event.payment_id <= MAX_PK:
-        payment = queryset.filter(pk=event.payment_id).first()
+        queryset = queryset.filter(pk=event.payment_id)
     elif event.reference:
-        payment = queryset.filter(reference=event.reference).first()
+        queryset = queryset.filter(reference=event.reference)
     else:
-        payment = None
-    if payment is None:
+        queryset = queryset.none()
+    found = queryset.values_list("pk", "order_id").first()
+    if found is None:
         raise NotFoundError(_("Unknown payment."))
-    return payment
+    return found
 
 
-def _apply_event(payment: Payment, event: WebhookEvent) -> tuple[str, _FollowUp]:
-    """Apply an authentic, first-seen event to a locked payment; return (outcome, follow-up)."""
-    if event.amount is not None and str(event.amount.currency) != payment.currency:
-        raise InvalidInputError(fields={"amount": [_("The currency differs from the payment's.")]})
-    status = payment.status
-    note = f"webhook {event.event_id}"
-    if event.type == WebhookEventType.PAYMENT_CAPTURED:
-        if event.amount is not None and event.amount.amount <= 0:
+def _event_data(event: WebhookEvent, currency: str) -> dict[str, Any]:
+    """What an event reports, as stored on its record (to apply it again when deferred).
+
+    :raises InvalidInputError: an amount in another currency than the payment's, or not above 0.
+    """
+    amount = event.amount
+    if amount is not None:
+        if not isinstance(amount, Money) or str(amount.currency) != currency:
             raise InvalidInputError(
-                fields={"amount": [_("A captured amount must be greater than zero.")]}
+                fields={"amount": [_("The currency differs from the payment's.")]}
             )
-        if status not in (PaymentStatus.PENDING, PaymentStatus.AUTHORIZED):
-            return f"ignored: payment is {status}", _late(payment, Outcome.CAPTURED, event.amount)
-        payment.captured = _capped(event.amount, payment.amount)
-        payment.next_action = None
-        _transition(payment, "capture", actor=None, note=note)
-        _save(payment)
-        return "captured", _after_capture(payment)
-    if event.type == WebhookEventType.PAYMENT_AUTHORIZED:
-        if status != PaymentStatus.PENDING:
-            return f"ignored: payment is {status}", _late(payment, Outcome.AUTHORIZED, None)
-        payment.next_action = None
-        _transition(payment, "authorize", actor=None, note=note)
-        _save(payment)
-        return "authorized", _after_paid(payment)
-    if event.type == WebhookEventType.PAYMENT_FAILED:
-        if status not in (PaymentStatus.PENDING, PaymentStatus.AUTHORIZED):
-            return f"ignored: payment is {status}", _FollowUp()
-        message = event.payload.get("message") if isinstance(event.payload, Mapping) else None
-        payment.failure_message = str(message or _("Failed at the provider."))[:2000]
-        payment.next_action = None
-        _transition(payment, "fail", actor=None, note=note)
-        _save(payment)
-        return "failed", _FollowUp()
-    if event.type == WebhookEventType.PAYMENT_REFUNDED:
-        if status not in CAPTURED_STATUSES:
-            return f"ignored: payment is {status}", _FollowUp()
-        pending = _pending_refunds([payment.pk]).get(payment.pk, Decimal(0))
-        room = payment.captured - payment.refunded - Money(pending, payment.currency)
-        amount = room if event.amount is None or event.amount > room else event.amount
-        if amount.amount <= 0:
-            return "ignored: nothing left to refund", _FollowUp()
-        Refund.objects.create(
-            payment=payment,
-            currency=payment.currency,
-            amount=amount,
-            status=RefundStatus.SUCCEEDED,
-            reference=event.event_id[:255],
+        if not amount.amount.is_finite() or amount.amount <= 0:
+            raise InvalidInputError(fields={"amount": [_("The amount must be greater than zero.")]})
+    message = event.payload.get("message") if isinstance(event.payload, Mapping) else None
+    return {
+        "type": event.type,
+        "amount": None if amount is None else f"{quantize(amount).amount:f}",
+        "key": event.idempotency_key[:64],
+        "reference": event.movement_reference[:255],
+        "message": str(message or "")[:2000],
+    }
+
+
+def _apply_event(payment: Payment, data: Mapping[str, Any], event_id: str) -> str:
+    """Book what a (first-seen) event reports in the locked payment's ledger.
+
+    :returns: The outcome; ``"deferred: ..."`` when it cannot be applied yet.
+    """
+    kind = data.get("type")
+    amount = (
+        None if data.get("amount") is None else Money(Decimal(data["amount"]), payment.currency)
+    )
+    key, reference = data.get("key") or "", data.get("reference") or ""
+    source = EntrySource.WEBHOOK
+    if kind == WebhookEventType.PAYMENT_AUTHORIZED:
+        entry = _book_slot(
+            payment,
+            "authorization",
+            kind=EntryKind.AUTHORIZATION,
+            state=EntryState.SUCCEEDED,
+            amount=amount or payment.amount,
+            source=source,
+            event_id=event_id,
         )
-        _add_refunded(payment, amount, actor=None, note=note)
-        return "refunded", _FollowUp()
-    return "ignored: unknown event type", _FollowUp()
+        return "authorized" if entry else "duplicate: the authorization is booked already"
+    if kind == WebhookEventType.PAYMENT_FAILED:
+        # The provider says the payment failed: whatever it had authorized is gone.
+        entry = _book_slot(
+            payment,
+            "provider-failure",
+            kind=EntryKind.AUTHORIZATION,
+            state=EntryState.FAILED,
+            amount=payment.amount,
+            source=source,
+            event_id=event_id,
+            message=data.get("message") or _("Failed at the provider."),
+        )
+        if entry and not payment.failure_message:
+            payment.failure_message = entry.message
+            payment.save(update_fields=["failure_message", "updated_at"])
+        return "failed" if entry else "duplicate: the failure is booked already"
+    if kind in (WebhookEventType.PAYMENT_CAPTURED, WebhookEventType.PAYMENT_VOIDED):
+        entry_kind = (
+            EntryKind.CAPTURE if kind == WebhookEventType.PAYMENT_CAPTURED else EntryKind.VOID
+        )
+        return _apply_movement(payment, entry_kind, amount, key, reference, event_id)
+    if kind == WebhookEventType.PAYMENT_REFUNDED:
+        return _apply_refund(payment, amount, key, reference, event_id)
+    return "ignored: unknown event type"
+
+
+def _settle_named(
+    payment: Payment, kind: str, key: str, amount: Money | None, reference: str
+) -> str | None:
+    """Settle the kit's own request named by ``key``; ``None`` when the key names none."""
+    if not key:
+        return None
+    found = _find(payment, kind=kind, idempotency_key=key)
+    if not found:
+        return None
+    entry = found[0]
+    if entry.state not in OPEN_STATES:
+        return f"duplicate: {kind} {entry.pk} is settled already"
+    if amount is not None and amount > entry.amount:
+        amount = entry.amount
+    _settle_entry(payment, entry.pk, _Answer(ok=True, reference=reference, amount=amount))
+    return f"{kind} {entry.pk} settled"
+
+
+def _booked(payment: Payment, kind: str, reference: str) -> bool:
+    """Whether a movement the provider calls ``reference`` is booked (or under way)."""
+    return any(e.state != EntryState.FAILED for e in _find(payment, kind=kind, reference=reference))
+
+
+def _ours_under_way(payment: Payment, kind: str) -> bool:
+    """Whether a request of the kit's of this kind awaits its answer (its reference unknown)."""
+    return bool(_find(payment, kind=kind, state=OPEN_STATES, reference=""))
+
+
+def _apply_movement(
+    payment: Payment, kind: str, amount: Money | None, key: str, reference: str, event_id: str
+) -> str:
+    """A capture or a void reported by the provider."""
+    named = _settle_named(payment, kind, key, amount, reference)
+    if named is not None:
+        return named
+    if reference:
+        if _booked(payment, kind, reference):
+            return f"duplicate: {kind} {reference} is booked already"
+        if _ours_under_way(payment, kind):
+            return f"deferred: a {kind} of the kit's is under way"
+        _book(
+            payment,
+            kind=kind,
+            state=EntryState.SUCCEEDED,
+            amount=amount or payment.amount,
+            reference=reference,
+            source=EntrySource.WEBHOOK,
+            event_id=event_id,
+        )
+        return "captured" if kind == EntryKind.CAPTURE else "voided"
+    if kind == EntryKind.CAPTURE:
+        return _book_capture(
+            payment, amount or payment.amount, source=EntrySource.WEBHOOK, event_id=event_id
+        )
+    open_voids = _find(payment, kind=EntryKind.VOID, state=OPEN_STATES)
+    if open_voids:
+        _settle_entry(payment, open_voids[0].pk, _Answer(ok=True))
+        return "voided"
+    entry = _book_slot(
+        payment,
+        "void",
+        kind=EntryKind.VOID,
+        state=EntryState.SUCCEEDED,
+        amount=amount or payment.amount,
+        source=EntrySource.WEBHOOK,
+        event_id=event_id,
+    )
+    return "voided" if entry else "duplicate: the void is booked already"
+
+
+def _apply_refund(
+    payment: Payment, amount: Money | None, key: str, reference: str, event_id: str
+) -> str:
+    """A refund reported by the provider: the kit's own (named by key or reference), or one made
+    at the provider (booked once by the event's id)."""
+    named = _settle_named(payment, EntryKind.REFUND, key, amount, reference)
+    if named is not None:
+        return named
+    if reference:
+        if _booked(payment, EntryKind.REFUND, reference):
+            return f"duplicate: refund {reference} is booked already"
+        if _ours_under_way(payment, EntryKind.REFUND):
+            return "deferred: a refund of the kit's is under way"
+    refundable = _totals(payment).refundable
+    value = amount.amount if amount is not None else refundable
+    if value <= 0 or value > refundable:
+        return "deferred: more than is captured and not refunded"
+    _book(
+        payment,
+        kind=EntryKind.REFUND,
+        state=EntryState.SUCCEEDED,
+        amount=Money(value, payment.currency),
+        reference=reference,
+        source=EntrySource.WEBHOOK,
+        event_id=event_id,
+        reason=RefundReason.PROVIDER,
+    )
+    return "refunded"
+
+
+def _apply_deferred(payment: Payment) -> bool:
+    """Apply the first deferred event of the (locked) payment that can be applied now."""
+    if not payment.deferred_events:
+        return False
+    for record in WebhookEventRecord.objects.filter(
+        payment=payment, state=WebhookEventRecord.State.DEFERRED
+    ).order_by("received_at", "id"):
+        outcome = _apply_event(payment, record.data, record.event_id)
+        if outcome.startswith("deferred"):
+            continue
+        record.state = WebhookEventRecord.State.APPLIED
+        record.outcome = f"{outcome} (after being deferred)"[:255]
+        record.save(update_fields=["state", "outcome"])
+        payment.deferred_events = max(payment.deferred_events - 1, 0)
+        payment.save(update_fields=["deferred_events", "updated_at"])
+        return True
+    return False
 
 
 def handle_webhook(*, gateway_id: str, body: bytes, headers: Mapping[str, str]) -> str:
     """Verify, deduplicate and apply a webhook request from ``gateway_id``.
 
-    The gateway checks the signature over the raw body before anything is read. The event is then
-    applied at most once: a unique (gateway, event id) row is written in the same transaction as
-    the change, so repeated or racing deliveries find it and change nothing.
+    The gateway checks the signature over the raw body before anything is read. A unique
+    (gateway, event id) row is written in the same transaction as the change, so repeated or racing
+    deliveries change nothing. An event that cannot be applied yet (a refund reported before its
+    capture) is kept and applied when the payment's ledger next changes.
 
-    :returns: What happened: ``"captured"``, ``"failed"``, ``"duplicate"``, ``"ignored: ..."``.
+    :returns: What happened: ``"captured"``, ``"refunded"``, ``"duplicate"``, ``"deferred: ..."``.
     :raises GatewayNotFoundError: unknown or unconfigured gateway (404).
     :raises InvalidSignatureError: missing or wrong signature (400); nothing changed.
-    :raises InvalidInputError: an authentic body that cannot be understood (400).
+    :raises InvalidInputError: an authentic body that cannot be understood, or an amount in another
+        currency or not above zero (400); nothing changed.
     :raises NotFoundError: the event names no payment of this gateway (404).
     """
     gateway = plugins.get_gateway(gateway_id)
@@ -768,10 +1296,27 @@ def handle_webhook(*, gateway_id: str, body: bytes, headers: Mapping[str, str]) 
         raise InvalidInputError(_("The webhook body is nested too deeply.")) from None
     if not isinstance(event, WebhookEvent):
         raise TypeError(f"{gateway.id}.parse_webhook returned {event!r}")
-    if contains_null_character([event.event_id, event.type, event.reference, event.payload]):
+    if contains_null_character(
+        [
+            event.event_id,
+            event.type,
+            event.reference,
+            event.idempotency_key,
+            event.movement_reference,
+            event.payload,
+        ]
+    ):
         raise InvalidInputError(fields={"body": [str(NULL_CHARACTERS_MESSAGE)]})
-    with transaction.atomic():
-        payment = _find_payment(gateway.id, event)
+    if WebhookEventRecord.objects.filter(
+        gateway=gateway.id, event_id=event.event_id[:255]
+    ).exists():
+        return "duplicate"  # checked again under the lock below, for racing deliveries
+    payment_id, order_id = _find_payment_id(gateway.id, event)
+    outcome = ""
+
+    def apply(order: Order, payment: Payment) -> None:
+        nonlocal outcome
+        data = _event_data(event, payment.currency)
         try:
             with transaction.atomic():
                 record = WebhookEventRecord.objects.create(
@@ -780,11 +1325,98 @@ def handle_webhook(*, gateway_id: str, body: bytes, headers: Mapping[str, str]) 
                     event_type=event.type[:100],
                     payment=payment,
                     payload=redact(dict(event.payload)),
+                    data=data,
                 )
         except IntegrityError:
-            return "duplicate"
-        outcome, follow_up = _apply_event(payment, event)
+            outcome = "duplicate"
+            return
+        outcome = _apply_event(payment, data, record.event_id)
+        if outcome.startswith("deferred"):
+            record.state = WebhookEventRecord.State.DEFERRED
+            payment.deferred_events += 1
+            payment.save(update_fields=["deferred_events", "updated_at"])
+        elif outcome.startswith(("ignored", "duplicate")):
+            record.state = WebhookEventRecord.State.IGNORED
         record.outcome = outcome[:255]
-        record.save(update_fields=["outcome"])
-    follow_up.run()
+        record.save(update_fields=["state", "outcome"])
+
+    _change(
+        payment_id, apply, actor=None, note=f"webhook {event.event_id}"[:500], order_id=order_id
+    )
     return outcome
+
+
+# --- Tasks and checks ------------------------------------------------------------------------
+
+
+def retry_open_entries(*, older_than: timedelta = timedelta(minutes=5)) -> int:
+    """Call the provider again for entries left ``requested`` or ``unknown``, with their own key.
+
+    An entry stays open when the provider did not answer (``unknown``) or the process stopped
+    between recording and settling it (``requested``). The call is repeated with the same key, so
+    a movement that did go through is not made twice; a refusal releases the reserved amount.
+    Also gives back what cancelled orders still hold (a void or refund planned but never sent).
+
+    :param older_than: Only entries at least this old (calls under way are left alone).
+    :returns: How many entries were called for.
+    """
+    cutoff = timezone.now() - older_than
+    entry_ids = list(
+        LedgerEntry.objects.filter(state__in=OPEN_STATES, updated_at__lt=cutoff)
+        .order_by("id")
+        .values_list("pk", flat=True)
+    )
+    _call_entries(entry_ids, actor=None)
+    return len(entry_ids)
+
+
+def resync_payment(payment_id: int) -> Payment:
+    """Recompute a payment and its order from the ledger (and make the calls that follow)."""
+    return _change(payment_id, lambda order, payment: payment, actor=None, note="recomputed")
+
+
+@dataclass(frozen=True)
+class Drift:
+    """A payment whose stored totals or status differ from its ledger."""
+
+    payment_id: int
+    field: str
+    stored: str
+    ledger: str
+
+
+def recompute_payments(*, repair: bool) -> list[Drift]:
+    """Compare every payment's stored totals and status (and its order's money status) with what
+    its ledger says; with ``repair``, write what the ledger says.
+
+    :returns: The differences found (before repair).
+    """
+    drifts: list[Drift] = []
+    for payment in Payment.objects.order_by("id").iterator():
+        totals = _totals(payment)
+        expected = {
+            "authorized": totals.money(totals.authorized),
+            "captured": totals.money(totals.captured),
+            "refunded": totals.money(totals.refunded),
+            "refund_pending": totals.money(totals.refund_pending),
+            "voided": totals.money(totals.voided),
+            "status": totals.status,
+        }
+        found = [
+            Drift(payment.pk, name, str(getattr(payment, name)), str(value))
+            for name, value in expected.items()
+            if getattr(payment, name) != value
+        ]
+        drifts += found
+        if found and repair:
+            resync_payment(payment.pk)
+    if repair:
+        for order_id in (
+            Order.objects.filter(Q(payments__isnull=False) & ~Q(status=OrderStatus.CANCELLED))
+            .values_list("pk", flat=True)
+            .distinct()
+        ):
+            with transaction.atomic():
+                order = Order.objects.select_for_update().get(pk=order_id)
+                _settle_all(order, _locked_payments(order), actor=None, note="recomputed")
+    return drifts

@@ -1,4 +1,4 @@
-"""The statuses of payments and of refund attempts."""
+"""The statuses of payments and the kinds and states of ledger entries."""
 
 from __future__ import annotations
 
@@ -7,8 +7,14 @@ from django.utils.translation import gettext_lazy as _
 
 
 class PaymentStatus(models.TextChoices):
-    """``pending → authorized → captured → partially_refunded → refunded``; ``pending → captured``;
-    ``pending|authorized → failed``; ``authorized → voided``."""
+    """A payment's status, derived from its ledger (see :mod:`ecommerce_kit.payments.ledger`).
+
+    ``pending`` (nothing held yet) → ``authorized`` (money reserved) → ``captured`` (money taken)
+    → ``partially_refunded`` → ``refunded``; ``failed`` (declined, errored or the authorization
+    failed or expired with nothing taken); ``voided`` (the authorization was released). Because the
+    provider's events may arrive in any order, any status may follow any other: a ``failed``
+    payment whose capture is reported late becomes ``captured``.
+    """
 
     PENDING = "pending", _("Pending")
     AUTHORIZED = "authorized", _("Authorized")
@@ -21,18 +27,58 @@ class PaymentStatus(models.TextChoices):
 
 #: Statuses in which money has been taken (and may be refunded).
 CAPTURED_STATUSES = (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED)
-#: Statuses that pay for an order (the order is confirmed by any of them).
-PAID_STATUSES = (
+#: Statuses of a payment that is still under way or holds money: an order has at most one such
+#: payment at a time (a new one starts only once the previous one failed, was voided or refunded).
+LIVE_STATUSES = (
+    PaymentStatus.PENDING,
     PaymentStatus.AUTHORIZED,
     PaymentStatus.CAPTURED,
     PaymentStatus.PARTIALLY_REFUNDED,
-    PaymentStatus.REFUNDED,
 )
 
 
-class RefundStatus(models.TextChoices):
-    """A refund attempt: reserved (``pending``) before the gateway is called, then settled."""
+class EntryKind(models.TextChoices):
+    """What a ledger entry moves."""
 
-    PENDING = "pending", _("Pending")
+    AUTHORIZATION = "authorization", _("Authorization")
+    CAPTURE = "capture", _("Capture")
+    REFUND = "refund", _("Refund")
+    VOID = "void", _("Void")
+
+
+class EntryState(models.TextChoices):
+    """``requested`` (recorded before the provider is called), ``succeeded``, ``failed`` (refused
+    or declined: nothing moved), ``unknown`` (the call timed out or failed in transport: it is
+    retried with the same key until the provider answers)."""
+
+    REQUESTED = "requested", _("Requested")
     SUCCEEDED = "succeeded", _("Succeeded")
     FAILED = "failed", _("Failed")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+#: States of an entry whose outcome is not known yet (its amount stays reserved).
+OPEN_STATES = (EntryState.REQUESTED, EntryState.UNKNOWN)
+
+
+class EntrySource(models.TextChoices):
+    """Where an entry came from."""
+
+    GATEWAY = "gateway", _("Gateway answer")
+    WEBHOOK = "webhook", _("Webhook event")
+    STAFF = "staff", _("Staff action")
+    BUYER = "buyer", _("Buyer action")
+    TASK = "task", _("Task")
+    SYSTEM = "system", _("System")
+
+
+class RefundReason(models.TextChoices):
+    """Why a refund was made; only ``staff`` and ``cancellation`` refunds lower what the order is
+    owed (the others give back money the order never needed or no longer exists for)."""
+
+    NONE = "", _("Not a refund")
+    STAFF = "staff", _("Staff refund")
+    CANCELLATION = "cancellation", _("Cancelled goods")
+    RELEASE = "release", _("Cancelled order")
+    SURPLUS = "surplus", _("Paid twice or too much")
+    PROVIDER = "provider", _("Made at the provider")

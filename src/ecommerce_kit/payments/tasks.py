@@ -7,12 +7,14 @@ from celery import shared_task
 from ecommerce_kit.payments import services
 
 
-@shared_task(name="ecommerce_kit.payments.retry_pending_refunds", acks_late=True)
-def retry_pending_refunds() -> int:
-    """Settle refunds left ``pending`` for ten minutes or more; run it periodically.
+@shared_task(name="ecommerce_kit.payments.retry_payment_calls", acks_late=True)
+def retry_payment_calls() -> int:
+    """Call the provider again for captures, refunds and voids left ``requested`` or ``unknown``
+    for five minutes or more (a timeout, a crash); run it every few minutes.
 
-    Idempotent: each refund is repeated with its own idempotency key and settled once.
+    Idempotent: each call is repeated with the ledger entry's own key, so the provider moves the
+    money once, and each entry is settled once.
 
-    :returns: How many refunds were settled.
+    :returns: How many entries were called for.
     """
-    return services.retry_pending_refunds()
+    return services.retry_open_entries()
