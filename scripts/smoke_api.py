@@ -1990,6 +1990,12 @@ class Smoke:
             "review without purchase",
         )
         self.expect(
+            self.request("POST", f"products/{p['id']}/reviews/", review_body, user=self.seller),
+            403,
+            "own_product",
+            "seller reviews own product",
+        )
+        self.expect(
             self.request("POST", "products/999999999/reviews/", review_body, user=buyer),
             404,
             "not_found",

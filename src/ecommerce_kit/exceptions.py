@@ -242,6 +242,12 @@ class PurchaseRequiredError(ReviewError):
     default_message = _("Only buyers with a delivered order of this product may review it.")
 
 
+class OwnProductError(ReviewError):
+    code = "own_product"
+    status_code = 403
+    default_message = _("You cannot review a product of your own store.")
+
+
 class AlreadyReviewedError(ReviewError):
     code = "already_reviewed"
     status_code = 409
