@@ -633,7 +633,7 @@ class Smoke:
             {"amount": "12.50", "currency": "XYZ"}, {"amount": "abc", "currency": "AOA"},
             {"amount": "12.505", "currency": "AOA"}, "12.50", {"amount": "12.50"},
             {"amount": "NaN", "currency": "AOA"}, {"amount": "1e30", "currency": "AOA"},
-            {"amount": "0.00", "currency": "AOA"},
+            {"amount": "0.00", "currency": "AOA"}, {"amount": "10000000000.00", "currency": "AOA"},
         ):  # fmt: skip
             resp = self.request(
                 "POST", "products/", {**product_body, "price": bad_price}, user=seller

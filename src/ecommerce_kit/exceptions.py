@@ -154,6 +154,14 @@ class PriceChangedError(OrderError):
     default_message = _("Prices changed since you last looked; review the new total.")
 
 
+class AmountTooLargeError(OrderError):
+    code = "amount_too_large"
+    status_code = 400
+    default_message = _(
+        "The amounts of this order are too large to be recorded; order fewer items at a time."
+    )
+
+
 class InvalidTransitionError(OrderError):
     code = "transition_not_allowed"
     status_code = 409

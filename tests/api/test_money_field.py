@@ -164,3 +164,16 @@ def test_min_value_is_configurable() -> None:
         "Ensure this amount is greater than or equal to 1.00."
     ]
     assert _Refund(data={}).is_valid()
+
+
+class _BoundedPrice(serializers.Serializer[Any]):
+    price = MoneyField(positive=True, max_value=Decimal("9999999999.99"))
+
+
+def test_max_value_is_configurable() -> None:
+    assert _errors(_BoundedPrice, {"amount": "10000000000.00", "currency": "AOA"}) == [
+        "Ensure this amount is less than or equal to 9999999999.99."
+    ]
+    serializer = _BoundedPrice(data={"price": {"amount": "9999999999.99", "currency": "AOA"}})
+    assert serializer.is_valid(), serializer.errors
+    assert serializer.validated_data["price"] == Money("9999999999.99", "AOA")

@@ -69,7 +69,8 @@ class MoneyField(serializers.Field):
 
     The amount is a decimal string (an integer is accepted too; a float never is), with no more
     digits after the point than the currency's minor units; the currency must be one of the
-    ``CURRENCIES`` setting. ``min_value`` (default 0) rejects amounts below it.
+    ``CURRENCIES`` setting. ``min_value`` (default 0) rejects amounts below it, ``max_value``
+    (default none) amounts above it.
     """
 
     default_error_messages = {
@@ -83,14 +84,21 @@ class MoneyField(serializers.Field):
         ),
         "max_digits": _("Ensure that there are no more than {digits} digits in total."),
         "min_value": _("Ensure this amount is greater than or equal to {min}."),
+        "max_value": _("Ensure this amount is less than or equal to {max}."),
         "positive": _("Ensure this amount is greater than zero."),
         "currency": _("Unknown or unsupported currency {currency}; use one of: {allowed}."),
     }
 
     def __init__(
-        self, *, min_value: Decimal | None = Decimal(0), positive: bool = False, **kwargs: Any
+        self,
+        *,
+        min_value: Decimal | None = Decimal(0),
+        max_value: Decimal | None = None,
+        positive: bool = False,
+        **kwargs: Any,
     ) -> None:
         self.min_value = min_value
+        self.max_value = max_value
         self.positive = positive
         super().__init__(**kwargs)
 
@@ -134,6 +142,8 @@ class MoneyField(serializers.Field):
             self.fail("max_digits", digits=MAX_AMOUNT_DIGITS)
         if self.min_value is not None and amount < self.min_value:
             self.fail("min_value", min=self.min_value)
+        if self.max_value is not None and amount > self.max_value:
+            self.fail("max_value", max=self.max_value)
         if self.positive and amount <= 0:
             self.fail("positive")
         return Money(amount, currency)
