@@ -40,6 +40,7 @@ __all__ = [
     "fits",
     "quantize",
     "same_currency",
+    "storable_currency",
     "total",
     "zero",
 ]
@@ -50,6 +51,15 @@ def decimal_places(currency: str | Currency) -> int:
     cur = currency if isinstance(currency, Currency) else get_currency(str(currency))
     sub_unit = int(cur.sub_unit or 1)
     return max(len(str(sub_unit)) - 1, 0)
+
+
+def storable_currency(currency: str | Currency) -> bool:
+    """Whether amounts in ``currency`` are stored exactly: it has at most two minor-unit digits.
+
+    Currencies with three (KWD, BHD, JOD, OMR, TND, LYD, IQD) or four (CLF, UYW) would be rounded
+    to two decimal places on save, and differ from the amounts customers confirmed.
+    """
+    return decimal_places(currency) <= DECIMAL_PLACES
 
 
 def quantize(value: Money) -> Money:

@@ -31,7 +31,7 @@ from ecommerce_kit.exceptions import (
     StoreInactiveError,
     StoreNotApprovedError,
 )
-from ecommerce_kit.money import MAX_PRICE, decimal_places
+from ecommerce_kit.money import MAX_PRICE, decimal_places, storable_currency
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -187,7 +187,8 @@ _MAX_STOCK = 2**31 - 1
 def _check_price(price: Any) -> Money:
     if not isinstance(price, Money) or not price.amount.is_finite() or price.amount <= 0:
         raise InvalidInputError(fields={"price": [_("Ensure this amount is greater than zero.")]})
-    if str(price.currency) not in kit_settings.CURRENCIES:
+    currency = str(price.currency)
+    if currency not in kit_settings.CURRENCIES or not storable_currency(currency):
         raise InvalidInputError(fields={"price": [_("Unsupported currency.")]})
     if price.amount > MAX_PRICE:  # before quantize(), which a huge amount would overflow
         raise InvalidInputError(
@@ -197,7 +198,7 @@ def _check_price(price: Any) -> Money:
                 ]
             }
         )
-    places = min(decimal_places(price.currency), 2)
+    places = decimal_places(currency)
     if price.amount != price.amount.quantize(Decimal(1).scaleb(-places)):
         raise InvalidInputError(fields={"price": [_("This amount cannot be stored exactly.")]})
     return price
