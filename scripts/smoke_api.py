@@ -633,7 +633,7 @@ class Smoke:
             {"amount": "12.50", "currency": "XYZ"}, {"amount": "abc", "currency": "AOA"},
             {"amount": "12.505", "currency": "AOA"}, "12.50", {"amount": "12.50"},
             {"amount": "NaN", "currency": "AOA"}, {"amount": "1e30", "currency": "AOA"},
-            {"amount": "0.00", "currency": "AOA"},
+            {"amount": "0.00", "currency": "AOA"}, {"amount": "10000000000.00", "currency": "AOA"},
         ):  # fmt: skip
             resp = self.request(
                 "POST", "products/", {**product_body, "price": bad_price}, user=seller
@@ -1988,6 +1988,12 @@ class Smoke:
             403,
             "purchase_required",
             "review without purchase",
+        )
+        self.expect(
+            self.request("POST", f"products/{p['id']}/reviews/", review_body, user=self.seller),
+            403,
+            "own_product",
+            "seller reviews own product",
         )
         self.expect(
             self.request("POST", "products/999999999/reviews/", review_body, user=buyer),

@@ -80,6 +80,33 @@ def test_E003_default_currency_must_be_one_of_currencies() -> None:
     assert _ids(DEFAULT_CURRENCY="GBP", CURRENCIES=["AOA", "USD"]) == ["ecommerce_kit.E003"]
 
 
+@pytest.mark.parametrize("code", ["KWD", "BHD", "JOD", "OMR", "TND", "LYD", "IQD", "CLF", "UYW"])
+def test_E011_currencies_with_more_than_two_minor_units(code: str) -> None:
+    with override_settings(ECOMMERCE_KIT={"CURRENCIES": ["AOA", code]}):
+        errors = check_settings()
+    assert [e.id for e in errors] == ["ecommerce_kit.E011"]
+    assert code in errors[0].msg and "decimal places" in errors[0].msg
+    assert errors[0].hint
+
+
+def test_E011_default_currency_with_three_minor_units() -> None:
+    assert _ids(DEFAULT_CURRENCY="KWD", CURRENCIES=["KWD"]) == ["ecommerce_kit.E011"]
+
+
+@pytest.mark.parametrize("code", ["JPY", "XAF", "USD", "BRL"])
+def test_E011_accepts_currencies_with_at_most_two_minor_units(code: str) -> None:
+    assert _ids(CURRENCIES=["AOA", code]) == []
+
+
+def test_manage_py_check_fails_on_a_three_decimal_currency() -> None:
+    with (
+        override_settings(ECOMMERCE_KIT={"CURRENCIES": ["AOA", "KWD"]}),
+        pytest.raises(SystemCheckError) as info,
+    ):
+        call_command("check")
+    assert "ecommerce_kit.E011" in str(info.value)
+
+
 @pytest.mark.parametrize(
     ("key", "value"),
     [

@@ -13,6 +13,8 @@ with a stable id, rather than failing later inside a request. Ids:
 - ``ecommerce_kit.E008`` a plugin module in ``PLUGINS`` cannot be imported
 - ``ecommerce_kit.E009`` a throttle rate is not of the form ``"<n>/<s|min|hour|day>"`` (or ``None``)
 - ``ecommerce_kit.E010`` a value that must be a list of strings or a boolean is not
+- ``ecommerce_kit.E011`` a currency in ``CURRENCIES`` has more minor units than the money columns
+  store (two decimal places), e.g. KWD
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from django.core.checks import CheckMessage, Error, register
 from moneyed import CurrencyDoesNotExist, get_currency
 
 from ecommerce_kit.conf import DEFAULTS, kit_settings
+from ecommerce_kit.money import DECIMAL_PLACES, decimal_places, storable_currency
 
 _POSITIVE_INTS = (
     "PAGE_SIZE",
@@ -179,6 +182,16 @@ def _check_currencies() -> list[CheckMessage]:
                     f"{code!r} in ECOMMERCE_KIT['CURRENCIES'] is not an ISO 4217 currency code.",
                     "Use upper-case codes such as 'AOA'.",
                     "E002",
+                )
+            )
+        elif not storable_currency(code):
+            errors.append(
+                _error(
+                    f"{code!r} in ECOMMERCE_KIT['CURRENCIES'] has {decimal_places(code)} decimal "
+                    f"places; the kit stores amounts with at most {DECIMAL_PLACES}.",
+                    "Remove it: its amounts would be rounded when saved, and the amounts charged "
+                    "would differ from those customers confirmed.",
+                    "E011",
                 )
             )
     default = kit_settings.get("DEFAULT_CURRENCY")

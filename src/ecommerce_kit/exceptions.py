@@ -154,6 +154,14 @@ class PriceChangedError(OrderError):
     default_message = _("Prices changed since you last looked; review the new total.")
 
 
+class AmountTooLargeError(OrderError):
+    code = "amount_too_large"
+    status_code = 400
+    default_message = _(
+        "The amounts of this order are too large to be recorded; order fewer items at a time."
+    )
+
+
 class InvalidTransitionError(OrderError):
     code = "transition_not_allowed"
     status_code = 409
@@ -260,6 +268,12 @@ class PurchaseRequiredError(ReviewError):
     code = "purchase_required"
     status_code = 403
     default_message = _("Only buyers with a delivered order of this product may review it.")
+
+
+class OwnProductError(ReviewError):
+    code = "own_product"
+    status_code = 403
+    default_message = _("You cannot review a product of your own store.")
 
 
 class AlreadyReviewedError(ReviewError):

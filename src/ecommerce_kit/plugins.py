@@ -72,7 +72,12 @@ def _check_money(value: Any, currency: str, hook: str) -> Money | None:
 
     if value is None:
         return None
-    if not isinstance(value, Money) or str(value.currency) != currency or value.amount < 0:
+    if (
+        not isinstance(value, Money)
+        or str(value.currency) != currency
+        or not value.amount.is_finite()
+        or value.amount < 0
+    ):
         raise TypeError(
             f"Hook {hook} must return a non-negative Money in {currency} or None, got {value!r}."
         )

@@ -60,21 +60,38 @@ def test_money_is_written_as_a_decimal_string_with_minor_units() -> None:
     }
 
 
-@override_settings(ECOMMERCE_KIT={"CURRENCIES": ["AOA", "JPY", "KWD"]})
+@override_settings(ECOMMERCE_KIT={"CURRENCIES": ["AOA", "JPY"]})
 def test_minor_units_follow_iso_4217() -> None:
     assert MoneyField().to_representation(Money("1500", "JPY")) == {
         "amount": "1500",
         "currency": "JPY",
     }
-    assert MoneyField().to_representation(Money("1.5", "KWD")) == {
-        "amount": "1.500",
-        "currency": "KWD",
-    }
     assert _errors(_Price, {"amount": "10.5", "currency": "JPY"}) == [
         "Ensure that there are no more than 0 decimal places for JPY."
     ]
-    serializer = _Price(data={"price": {"amount": "1.125", "currency": "KWD"}})
-    assert serializer.is_valid()
+    serializer = _Price(data={"price": {"amount": "1500", "currency": "JPY"}})
+    assert serializer.is_valid(), serializer.errors
+    assert serializer.validated_data["price"] == Money("1500", "JPY")
+
+
+@pytest.mark.parametrize("amount", ["1.125", "1.5", "1", 2])
+@pytest.mark.parametrize("code", ["KWD", "BHD", "TND", "CLF"])
+def test_currency_with_more_than_two_minor_units_is_refused_even_if_configured(
+    code: str, amount: Any
+) -> None:
+    # System check E011 refuses such a setting; a host that silenced it still gets a 400.
+    places = 4 if code == "CLF" else 3
+    with override_settings(ECOMMERCE_KIT={"CURRENCIES": ["AOA", code]}):
+        assert _errors(_Price, {"amount": amount, "currency": code}) == [
+            f"Unsupported currency {code}: its amounts have {places} decimal places, and at "
+            "most 2 can be stored."
+        ]
+
+
+def test_currency_with_more_than_two_minor_units_is_refused_when_not_configured() -> None:
+    assert _errors(_Price, {"amount": "1.125", "currency": "KWD"}) == [
+        "Unknown or unsupported currency KWD; use one of: AOA, USD, EUR."
+    ]
 
 
 @pytest.mark.parametrize(
@@ -164,3 +181,16 @@ def test_min_value_is_configurable() -> None:
         "Ensure this amount is greater than or equal to 1.00."
     ]
     assert _Refund(data={}).is_valid()
+
+
+class _BoundedPrice(serializers.Serializer[Any]):
+    price = MoneyField(positive=True, max_value=Decimal("9999999999.99"))
+
+
+def test_max_value_is_configurable() -> None:
+    assert _errors(_BoundedPrice, {"amount": "10000000000.00", "currency": "AOA"}) == [
+        "Ensure this amount is less than or equal to 9999999999.99."
+    ]
+    serializer = _BoundedPrice(data={"price": {"amount": "9999999999.99", "currency": "AOA"}})
+    assert serializer.is_valid(), serializer.errors
+    assert serializer.validated_data["price"] == Money("9999999999.99", "AOA")

@@ -13,7 +13,7 @@ from moneyed import Money
 from rest_framework import serializers
 
 from ecommerce_kit.conf import kit_settings
-from ecommerce_kit.money import decimal_places, quantize
+from ecommerce_kit.money import DECIMAL_PLACES, decimal_places, quantize, storable_currency
 
 MONEY_SCHEMA = {
     "type": "object",
@@ -69,7 +69,8 @@ class MoneyField(serializers.Field):
 
     The amount is a decimal string (an integer is accepted too; a float never is), with no more
     digits after the point than the currency's minor units; the currency must be one of the
-    ``CURRENCIES`` setting. ``min_value`` (default 0) rejects amounts below it.
+    ``CURRENCIES`` setting and have at most two minor units. ``min_value`` (default 0) rejects
+    amounts below it, ``max_value`` (default none) amounts above it.
     """
 
     default_error_messages = {
@@ -83,14 +84,25 @@ class MoneyField(serializers.Field):
         ),
         "max_digits": _("Ensure that there are no more than {digits} digits in total."),
         "min_value": _("Ensure this amount is greater than or equal to {min}."),
+        "max_value": _("Ensure this amount is less than or equal to {max}."),
         "positive": _("Ensure this amount is greater than zero."),
         "currency": _("Unknown or unsupported currency {currency}; use one of: {allowed}."),
+        "currency_places": _(
+            "Unsupported currency {currency}: its amounts have {places} decimal places, and at "
+            "most {max_places} can be stored."
+        ),
     }
 
     def __init__(
-        self, *, min_value: Decimal | None = Decimal(0), positive: bool = False, **kwargs: Any
+        self,
+        *,
+        min_value: Decimal | None = Decimal(0),
+        max_value: Decimal | None = None,
+        positive: bool = False,
+        **kwargs: Any,
     ) -> None:
         self.min_value = min_value
+        self.max_value = max_value
         self.positive = positive
         super().__init__(**kwargs)
 
@@ -110,6 +122,13 @@ class MoneyField(serializers.Field):
         allowed = kit_settings.CURRENCIES
         if not isinstance(currency, str) or currency not in allowed:
             self.fail("currency", currency=currency, allowed=", ".join(allowed))
+        if not storable_currency(currency):  # refused by system check E011, unless silenced
+            self.fail(
+                "currency_places",
+                currency=currency,
+                places=decimal_places(currency),
+                max_places=DECIMAL_PLACES,
+            )
         raw = data["amount"]
         if isinstance(raw, bool) or not isinstance(raw, str | int):
             self.fail("invalid_amount")
@@ -134,6 +153,8 @@ class MoneyField(serializers.Field):
             self.fail("max_digits", digits=MAX_AMOUNT_DIGITS)
         if self.min_value is not None and amount < self.min_value:
             self.fail("min_value", min=self.min_value)
+        if self.max_value is not None and amount > self.max_value:
+            self.fail("max_value", max=self.max_value)
         if self.positive and amount <= 0:
             self.fail("positive")
         return Money(amount, currency)

@@ -13,6 +13,7 @@ from rest_framework import serializers
 from ecommerce_kit.api.fields import MoneyField
 from ecommerce_kit.catalog import selectors
 from ecommerce_kit.catalog.models import Category, Product, Store
+from ecommerce_kit.money import MAX_PRICE
 
 MAX_STOCK = 2**31 - 1
 MAX_DESCRIPTION_LENGTH = 10_000
@@ -225,7 +226,7 @@ class ProductCreateSerializer(serializers.Serializer[Any]):
     description = serializers.CharField(
         max_length=MAX_DESCRIPTION_LENGTH, allow_blank=True, required=False, default=""
     )
-    price = MoneyField(positive=True)
+    price = MoneyField(positive=True, max_value=MAX_PRICE)
     stock_quantity = serializers.IntegerField(
         min_value=0, max_value=MAX_STOCK, required=False, default=0
     )
@@ -256,7 +257,7 @@ class ProductUpdateSerializer(serializers.Serializer[Any]):
     description = serializers.CharField(
         max_length=MAX_DESCRIPTION_LENGTH, allow_blank=True, required=False
     )
-    price = MoneyField(positive=True, required=False)
+    price = MoneyField(positive=True, max_value=MAX_PRICE, required=False)
     stock_quantity = serializers.IntegerField(min_value=0, max_value=MAX_STOCK, required=False)
     category = serializers.PrimaryKeyRelatedField(queryset=_active_categories(), required=False)
     attributes = AttributesField(required=False)

@@ -31,7 +31,7 @@ from ecommerce_kit.exceptions import (
     StoreInactiveError,
     StoreNotApprovedError,
 )
-from ecommerce_kit.money import decimal_places
+from ecommerce_kit.money import MAX_PRICE, decimal_places, storable_currency
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -181,20 +181,25 @@ def _check_category(category: Category | None) -> Category:
     return category
 
 
-_MAX_PRICE = Decimal(10) ** 12  # the price column holds 14 digits, 2 after the point
 _MAX_STOCK = 2**31 - 1
 
 
 def _check_price(price: Any) -> Money:
     if not isinstance(price, Money) or not price.amount.is_finite() or price.amount <= 0:
         raise InvalidInputError(fields={"price": [_("Ensure this amount is greater than zero.")]})
-    if str(price.currency) not in kit_settings.CURRENCIES:
+    currency = str(price.currency)
+    if currency not in kit_settings.CURRENCIES or not storable_currency(currency):
         raise InvalidInputError(fields={"price": [_("Unsupported currency.")]})
-    places = min(decimal_places(price.currency), 2)
-    if (
-        price.amount != price.amount.quantize(Decimal(1).scaleb(-places))
-        or price.amount >= _MAX_PRICE
-    ):
+    if price.amount > MAX_PRICE:  # before quantize(), which a huge amount would overflow
+        raise InvalidInputError(
+            fields={
+                "price": [
+                    _("Ensure this amount is less than or equal to %(max)s.") % {"max": MAX_PRICE}
+                ]
+            }
+        )
+    places = decimal_places(currency)
+    if price.amount != price.amount.quantize(Decimal(1).scaleb(-places)):
         raise InvalidInputError(fields={"price": [_("This amount cannot be stored exactly.")]})
     return price
 

@@ -216,6 +216,7 @@ def place_order(
                 lines=[{"product": line.product_id} for line in unavailable],
             )
         totals = compute_totals(cart=cart, lines=lines, address=shipping_address)
+        money.ensure_fits(*map(_line_total, lines), *totals.values())
         currency = str(totals["total"].currency)
         if expected_total is not None and (
             str(expected_total.currency) != currency

@@ -13,12 +13,19 @@
 - a :class:`~ecommerce_kit.payments.models.GatewayCallLog` row for every attempt (method, URL,
   status, duration, outcome, request and response bodies with secrets redacted).
 
+URLs never reach the call log, log messages or error messages with their credentials:
+:func:`redact_url` drops the user info (``https://user:password@host/`` is logged as
+``https://host/``) and the fragment, and replaces the values of sensitive query parameters
+(``api_key``, ``token``, ``signature``, ...); :func:`redact_text` does the same to an error
+message that may quote the URL.
+
 Retryable failures that persist raise :class:`~ecommerce_kit.exceptions.GatewayError`; any other
 answer (``2xx`` to ``4xx``) is returned for the gateway to interpret.
 """
 
 from __future__ import annotations
 
+import http.client
 import json as jsonlib
 import logging
 import re
@@ -46,6 +53,8 @@ __all__ = [
     "TransportError",
     "TransportTimeoutError",
     "redact",
+    "redact_text",
+    "redact_url",
     "urllib_transport",
 ]
 
@@ -67,6 +76,26 @@ SENSITIVE_KEYS: tuple[str, ...] = (
 )
 #: ... or when one of its words (split at ``_``, ``-`` and camelCase) is one of these.
 SENSITIVE_WORDS: frozenset[str] = frozenset({"cvc", "cvv", "pan", "pin", "auth", "key", "otp"})
+#: Query parameters are sensitive like JSON keys, and also when one of their words is one of these
+#: (``sig`` of signed storage URLs, ``pwd``, ...).
+SENSITIVE_QUERY_WORDS: frozenset[str] = frozenset(
+    {
+        "sig",
+        "pwd",
+        "pass",
+        "passphrase",
+        "jwt",
+        "hmac",
+        "credential",
+        "credentials",
+        "session",
+        "sessionid",
+    }
+)
+#: A URL's user name and sensitive query values shorter than this are replaced in error messages
+#: only where they appear as ``user:password@`` or ``name=value`` (replacing ``"1"`` everywhere
+#: would garble the message). A password is replaced wherever it appears, whatever its length.
+MIN_SECRET_LENGTH = 4
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 MAX_LOGGED_BODY = 4000
 MAX_RETRY_AFTER = 30.0
@@ -131,16 +160,27 @@ def urllib_transport(
         if isinstance(exc.reason, TimeoutError | socket.timeout):
             raise TransportTimeoutError(str(exc.reason) or "timed out") from exc
         raise TransportError(str(exc.reason)) from exc
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        # http.client.InvalidURL ("nonnumeric port: 'password@host'") among others: the client
+        # redacts the message before it is logged.
         raise TransportError(str(exc)) from exc
+
+
+def _words(key: str) -> set[str]:
+    """The words of ``key``, lower-cased, split at non-alphanumerics and camelCase."""
+    words = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", key).lower()
+    return set(re.split(r"[^a-z0-9]+", words))
 
 
 def _is_sensitive(key: str, extra: Iterable[str]) -> bool:
     lowered = key.lower()
     if any(word in lowered for word in (*SENSITIVE_KEYS, *extra)):
         return True
-    words = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", key).lower()
-    return any(word in SENSITIVE_WORDS for word in re.split(r"[^a-z0-9]+", words))
+    return not _words(key).isdisjoint(SENSITIVE_WORDS)
+
+
+def _is_sensitive_param(name: str, extra: Iterable[str]) -> bool:
+    return _is_sensitive(name, extra) or not _words(name).isdisjoint(SENSITIVE_QUERY_WORDS)
 
 
 def redact(value: Any, extra: Iterable[str] = ()) -> Any:
@@ -177,18 +217,101 @@ def _redact_body(content: bytes | None, extra: Iterable[str]) -> str:
     return jsonlib.dumps(redact(parsed, extra), default=str)[:MAX_LOGGED_BODY]
 
 
-def _redact_url(url: str, extra: Iterable[str]) -> str:
+# The user info of any URL in a text: what follows "//" up to the last "@" before the host ends.
+_USERINFO = re.compile(r"(?<=//)[^/?#\s]*@")
+# A "name=value" pair, in a query string or anywhere in a text.
+_PARAM = re.compile(r"(?P<name>[\w.~%+\[\]-]+)=(?P<value>[^&#\s'\"<>,;)]*)")
+
+
+def _redact_query(query: str, extra: Iterable[str]) -> str:
+    pieces = []
+    for piece in query.split("&"):
+        name, equals, _value = piece.partition("=")
+        if equals and _is_sensitive_param(urllib.parse.unquote_plus(name), extra):
+            piece = f"{name}={REDACTED}"
+        pieces.append(piece)
+    return "&".join(pieces)
+
+
+def _split(url: str) -> urllib.parse.SplitResult:
+    """Split ``url``; one written without a scheme (``user:pw@host/x``) is read as ``//user:...``.
+
+    :raises ValueError: when ``url`` cannot be split (an unclosed IPv6 bracket, say).
+    """
     parts = urllib.parse.urlsplit(url)
-    if not parts.query:
-        return url
-    query = urllib.parse.urlencode(
-        [
-            (k, REDACTED if _is_sensitive(k, extra) else v)
-            for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
-        ]
-    )
-    netloc = parts.netloc.rsplit("@", 1)[-1]
-    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    if not parts.netloc and "//" not in url:
+        parts = urllib.parse.urlsplit("//" + url)
+    return parts
+
+
+def redact_url(url: str, extra: Iterable[str] = ()) -> str:
+    """Return ``url`` fit for a log: no user info, no fragment, sensitive query values replaced.
+
+    ``https://user:pass@pay.example/v1?api_key=sk&currency=AOA#x`` becomes
+    ``https://pay.example/v1?api_key=[redacted]&currency=AOA``. The rest of the URL is kept as
+    written.
+
+    :param extra: More parameter names to treat as sensitive (as ``redact_keys`` of the client).
+    """
+    extra = tuple(e.lower() for e in extra)
+    try:
+        parts = _split(url)
+    except ValueError:  # e.g. an unclosed IPv6 bracket: redact it as text
+        return _redact_pairs(_USERINFO.sub("", url), extra)
+    netloc = parts.netloc.rpartition("@")[2]
+    query = _redact_query(parts.query, extra)
+    redacted = urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    return redacted if "//" in url else redacted.removeprefix("//")
+
+
+def _redact_pairs(text: str, extra: Iterable[str]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        name = match["name"]
+        if _is_sensitive_param(urllib.parse.unquote_plus(name), extra):
+            return f"{name}={REDACTED}"
+        return match[0]
+
+    return _PARAM.sub(replace, text)
+
+
+def _url_secrets(url: str, extra: Iterable[str]) -> set[str]:
+    """The user name, password and sensitive query values of ``url``, raw and decoded."""
+    try:
+        parts = _split(url)
+    except ValueError:
+        return set()
+    userinfo, at, _host = parts.netloc.rpartition("@")
+    user, colon, password = userinfo.partition(":")
+    values = {user} if at else set()
+    for piece in parts.query.split("&"):
+        name, equals, value = piece.partition("=")
+        if equals and _is_sensitive_param(urllib.parse.unquote_plus(name), extra):
+            values.add(value)
+    secrets = {
+        secret
+        for value in values
+        for secret in (value, urllib.parse.unquote_plus(value))
+        if len(secret) >= MIN_SECRET_LENGTH
+    }
+    if at and colon and password:
+        secrets |= {password, urllib.parse.unquote(password)}
+    return secrets
+
+
+def redact_text(text: str, url: str = "", extra: Iterable[str] = ()) -> str:
+    """Return ``text`` (an error message) without credentials or sensitive query values.
+
+    The user info of every URL in it is dropped, and so are the values of sensitive
+    ``name=value`` pairs. When ``url`` is given (the URL the message is about), it is replaced by
+    :func:`redact_url`'s version, and its user name, password and sensitive query values are
+    replaced wherever they appear (transports quote parts of the URL in their errors).
+    """
+    extra = tuple(e.lower() for e in extra)
+    if url:
+        text = text.replace(url, redact_url(url, extra))
+        for secret in sorted(_url_secrets(url, extra), key=len, reverse=True):
+            text = text.replace(secret, REDACTED)
+    return _redact_pairs(_USERINFO.sub("", text), extra)
 
 
 class CircuitBreaker:
@@ -359,7 +482,7 @@ class GatewayHttpClient:
             retry = method in IDEMPOTENT_METHODS or bool(idempotency_key)
         attempts = 1 + (max(self.retries, 0) if retry else 0)
         logged_body = _redact_body(body, self.redact_keys)
-        logged_url = _redact_url(url, self.redact_keys)
+        logged_url = redact_url(url, self.redact_keys)
         last_error = ""
         for attempt in range(1, attempts + 1):
             if not self.breaker.allow():
@@ -380,9 +503,11 @@ class GatewayHttpClient:
             try:
                 response = self.transport(method, url, all_headers, body, self.timeout)
             except TransportTimeoutError as exc:
-                outcome, last_error = "timeout", f"timed out: {exc}"
+                outcome = "timeout"
+                last_error = redact_text(f"timed out: {exc}", url, self.redact_keys)
             except TransportError as exc:
-                outcome, last_error = "network_error", str(exc) or exc.__class__.__name__
+                outcome = "network_error"
+                last_error = redact_text(str(exc) or exc.__class__.__name__, url, self.redact_keys)
             duration = int((time.monotonic() - started) * 1000)
             if response is not None:
                 retryable = response.status_code >= 500 or response.status_code == 429

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet
 
-from ecommerce_kit.catalog.models import Product
+from ecommerce_kit.catalog.models import Product, Store
 from ecommerce_kit.catalog.selectors import list_available_products
 from ecommerce_kit.money import ROUNDING
 from ecommerce_kit.orders.models import OrderItem
@@ -42,6 +42,11 @@ def list_visible_products() -> QuerySet[Product]:
 def get_visible_product(product_id: int) -> Product | None:
     """Return the visible product ``product_id`` (with its rating row joined), or ``None``."""
     return list_visible_products().select_related("rating").filter(pk=product_id).first()
+
+
+def owns_product(*, user: AbstractBaseUser, product: Product) -> bool:
+    """Whether ``user`` owns the store that sells ``product`` (and so may not review it)."""
+    return Store.objects.filter(pk=product.store_id, owner_id=user.pk).exists()
 
 
 def has_purchased(*, user: AbstractBaseUser, product: Product | int) -> bool:

@@ -30,6 +30,7 @@ from ecommerce_kit.exceptions import (
     AlreadyReviewedError,
     InvalidInputError,
     NotFoundError,
+    OwnProductError,
     PermissionDeniedError,
     PurchaseRequiredError,
 )
@@ -202,8 +203,9 @@ def create_review(
 ) -> Review:
     """Create ``user``'s review of a product and count it in the product's rating.
 
-    Unless ``REVIEWS_REQUIRE_PURCHASE`` is off, the user needs a delivered order containing the
-    product (for a variant, that variant). ``verified_purchase`` records whether they have one.
+    The owner of the product's store may not review it, whatever they bought. Unless
+    ``REVIEWS_REQUIRE_PURCHASE`` is off, the user needs a delivered order containing the product
+    (for a variant, that variant). ``verified_purchase`` records whether they have one.
     Plugins' ``review_created`` hook is called once the transaction commits.
 
     :param user: The author (an authenticated user).
@@ -211,6 +213,7 @@ def create_review(
     :param rating: An integer from 1 to 5.
     :raises InvalidInputError: bad ``rating``, ``title`` or ``body`` (400).
     :raises NotFoundError: the product is unknown or not visible (404).
+    :raises OwnProductError: the user owns the product's store (403).
     :raises PurchaseRequiredError: the user has no delivered order of the product (403).
     :raises AlreadyReviewedError: the user has already reviewed it (409), also when two requests
         race.
@@ -223,6 +226,8 @@ def create_review(
         product = selectors.get_visible_product(product_id)
         if product is None:
             raise NotFoundError(_("Product not found."))
+        if selectors.owns_product(user=user, product=product):
+            raise OwnProductError()
         bought = selectors.has_purchased(user=user, product=product)
         if not bought and kit_settings.REVIEWS_REQUIRE_PURCHASE:
             raise PurchaseRequiredError()

@@ -97,7 +97,7 @@ class ProductReviewsView(_ReadAnyoneWriteAuthenticated, KitViewMixin, GenericAPI
                 {
                     400: "invalid (e.g. rating outside 1..5)",
                     401: "not_authenticated",
-                    403: "purchase_required",
+                    403: "purchase_required, own_product",
                     404: "not_found (product)",
                     409: "already_reviewed",
                     429: "throttled",
