@@ -30,13 +30,17 @@ def _url(order: Order) -> str:
 @pytest.mark.parametrize("role", ["buyer", "staff", "seller", "stranger"])
 @pytest.mark.parametrize("status", [s.value for s in OrderStatus])
 def test_cancel_allowed_and_refused_per_role(
-    client_for: Any, staff: Any, role: str, status: str, django_capture_on_commit_callbacks: Any
+    client_for: Any,
+    shop_staff: Any,
+    role: str,
+    status: str,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     product = ProductFactory(stock_quantity=10)
     order = make_order(lines=[(product, 4)], status=status, reserve=status != "cancelled")
     user = {
         "buyer": order.buyer,
-        "staff": staff,
+        "staff": shop_staff,
         "seller": product.store.owner,
         "stranger": UserFactory(),
     }[role]
@@ -63,7 +67,7 @@ def test_cancel_allowed_and_refused_per_role(
 
 
 def test_cancel_restores_stock_once_and_cancels_open_fulfilments(
-    client_for: Any, staff: Any, django_capture_on_commit_callbacks: Any
+    client_for: Any, shop_staff: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     first = ProductFactory(stock_quantity=5)
     second = ProductFactory(stock_quantity=5)
@@ -73,7 +77,7 @@ def test_cancel_restores_stock_once_and_cancels_open_fulfilments(
         fulfilment_status=FulfilmentStatus.PENDING,
     )
     order.fulfilments.filter(store=first.store).update(status=FulfilmentStatus.PROCESSING)
-    client = client_for(staff)
+    client = client_for(shop_staff)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(_url(order), {"reason": "customer called"}, format="json")
@@ -91,7 +95,7 @@ def test_cancel_restores_stock_once_and_cancels_open_fulfilments(
         ("fulfilment", "pending", "cancelled"),
         ("order", "processing", "cancelled"),
     ]
-    assert all(e.actor_id == staff.pk and e.note == "customer called" for e in log)
+    assert all(e.actor_id == shop_staff.pk and e.note == "customer called" for e in log)
 
 
 def test_cancel_service_restores_stock_exactly_once_even_if_flag_races() -> None:
