@@ -131,6 +131,16 @@ def test_schema_documents_the_error_answers_of_every_operation(
         assert content["$ref"].endswith("/Error"), (status, content)
 
 
+def test_schema_describes_the_sellers_view_of_an_order(schema: dict) -> None:  # type: ignore[type-arg]
+    schemas = schema["components"]["schemas"]
+    order = schemas["Order"]["properties"]
+    assert order["view"]["allOf"][0]["$ref"] == "#/components/schemas/OrderViewEnum"
+    assert schemas["OrderViewEnum"]["enum"] == ["full", "seller"]
+    assert not order["subtotal"].get("nullable")
+    for name in ("shipping", "tax", "total"):
+        assert order[name]["nullable"] is True, name
+
+
 def test_schema_documents_permission_denied_of_the_staff_actions(schema: dict) -> None:  # type: ignore[type-arg]
     paths = schema["paths"]
     for path in (

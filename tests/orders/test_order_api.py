@@ -80,6 +80,7 @@ def test_order_detail_shape(client_for: Any, user: Any) -> None:
 
     assert list(data) == [
         "number",
+        "view",
         "status",
         "currency",
         "items",

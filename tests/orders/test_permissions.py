@@ -121,6 +121,7 @@ def test_view_only_staff_sees_no_actions(client_for: Any) -> None:
     staff = StaffFactory(permissions=VIEW_EVERYTHING)
     order = _paid_order()
     data = client_for(staff).get(f"/api/v1/orders/{order.number}/").data
+    assert data["view"] == "full"
     assert data["available_transitions"] == []
     assert [f["available_transitions"] for f in data["fulfilments"]] == [[], []]
     listed = client_for(staff).get("/api/v1/fulfilments/").data["results"]

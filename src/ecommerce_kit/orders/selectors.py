@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django_fsm import get_available_user_FIELD_transitions, has_transition_perm
 
 from ecommerce_kit.orders.models import Fulfilment, Order, OrderItem
-from ecommerce_kit.orders.states import OrderStatus
+from ecommerce_kit.orders.states import OrderStatus, OrderView
 from ecommerce_kit.permissions import (
     REFUND_PAYMENT,
     VIEW_FULFILMENT,
@@ -123,6 +123,33 @@ def may_see_payments(order: Order, user: AbstractBaseUser | AnonymousUser | None
     if user is None or not user.is_authenticated:
         return False
     return order.buyer_id == user.pk or staff_has_perm(user, VIEW_PAYMENT)
+
+
+def get_order_view(order: Order, user: AbstractBaseUser | AnonymousUser | None) -> OrderView:
+    """Which shape of ``order`` ``user`` gets.
+
+    The buyer and staff who may view every order see it all (:attr:`OrderView.FULL`); anyone else
+    who can open it is a seller in it and gets the seller's view (:attr:`OrderView.SELLER`).
+    """
+    if user is None or not user.is_authenticated:
+        return OrderView.SELLER
+    if order.buyer_id == user.pk or may_view_every_order(user):
+        return OrderView.FULL
+    return OrderView.SELLER
+
+
+def list_seller_store_ids(order: Order, user: AbstractBaseUser | AnonymousUser | None) -> set[int]:
+    """The ids of the stores of ``user`` that have a fulfilment in ``order``.
+
+    Uses the fulfilments prefetched with their stores (:func:`with_order_details`): no query.
+    """
+    if user is None or not user.is_authenticated:
+        return set()
+    return {
+        fulfilment.store_id
+        for fulfilment in order.fulfilments.all()
+        if fulfilment.store.owner_id == user.pk
+    }
 
 
 def list_order_actions(order: Order, user: AbstractBaseUser | AnonymousUser | None) -> list[str]:
