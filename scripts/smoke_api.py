@@ -18,8 +18,10 @@ carts until the limit answers 429). The site must have the built-in
 ``dummy`` payment gateway enabled with the webhook secret given in
 ``DUMMY_GATEWAY_WEBHOOK_SECRET``, and a staff account (``SMOKE_STAFF_USERNAME`` /
 ``SMOKE_STAFF_PASSWORD``, default ``admin`` / ``demo-admin-pass`` from ``seed_demo``) to approve the
-test store and refund. The site's auth throttle should allow a few dozen registrations a minute
-(the example project: ``ACCOUNTS_AUTH_THROTTLE_RATE=`` switches it off); other 429 answers are
+test store and refund: a superuser, or staff holding the orders and payments permissions of the
+"Staff permissions" docs page (``view_order``, ``view_payment``, ``refund_payment``, ...). The
+site's auth throttle should allow a few dozen registrations a minute (the example project:
+``ACCOUNTS_AUTH_THROTTLE_RATE=`` switches it off); other 429 answers are
 waited out using ``Retry-After``. The script stops at the first failed check (``--keep-going``
 reports every failure instead), prints a summary, and exits 1 if any check failed.
 """

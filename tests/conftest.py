@@ -8,7 +8,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from ecommerce_kit.plugins import get_plugin_manager
-from tests.factories import StaffFactory, UserFactory
+from tests.factories import ShopStaffFactory, StaffFactory, UserFactory
 
 pytest_plugins = ["ecommerce_kit.testing.pytest_plugin"]
 
@@ -41,7 +41,14 @@ def user(db):  # noqa: ANN001, ANN201
 
 @pytest.fixture
 def staff(db):  # noqa: ANN001, ANN201
+    """A staff user holding no permission."""
     return StaffFactory()
+
+
+@pytest.fixture
+def shop_staff(db):  # noqa: ANN001, ANN201
+    """A staff user holding every order, fulfilment and payment permission ("Shop staff")."""
+    return ShopStaffFactory()
 
 
 @pytest.fixture

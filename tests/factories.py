@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 from moneyed import Money
 
@@ -22,9 +24,47 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("pass-1234-secret")
 
 
+#: The permissions of a "Shop staff" group: see and act on every order, fulfilment and payment.
+SHOP_STAFF_PERMISSIONS = (
+    "ecommerce_kit_orders.view_order",
+    "ecommerce_kit_orders.cancel_order",
+    "ecommerce_kit_orders.view_fulfilment",
+    "ecommerce_kit_orders.manage_fulfilment",
+    "ecommerce_kit_payments.view_payment",
+    "ecommerce_kit_payments.refund_payment",
+    "ecommerce_kit_payments.capture_payment",
+)
+
+
+def permission(name: str) -> Permission:
+    """The :class:`Permission` ``"<app_label>.<codename>"``."""
+    app_label, codename = name.split(".")
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
 class StaffFactory(UserFactory):
+    """A staff user holding no permission: ``StaffFactory(permissions=[...])`` grants some."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
     username = factory.Sequence(lambda n: f"staff{n}")
     is_staff = True
+
+    @factory.post_generation
+    def permissions(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if create and extracted:
+            self.user_permissions.add(*(permission(name) for name in extracted))
+
+
+class ShopStaffFactory(StaffFactory):
+    """A staff user holding :data:`SHOP_STAFF_PERMISSIONS` (or the ``permissions`` given)."""
+
+    @factory.post_generation
+    def permissions(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if create:
+            names = SHOP_STAFF_PERMISSIONS if extracted is None else extracted
+            self.user_permissions.add(*(permission(name) for name in names))
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):

@@ -99,9 +99,9 @@ DOCUMENTED_ERRORS: dict[tuple[str, str], set[str]] = {
     ("/api/v1/orders/{number}/refund/", "post"): {"400", "401", "403", "404", "409"},
     ("/api/v1/orders/{number}/payments/", "get"): {"401", "404"},
     ("/api/v1/fulfilments/", "get"): {"400", "401"},
-    ("/api/v1/fulfilments/{id}/process/", "post"): {"401", "404", "409"},
-    ("/api/v1/fulfilments/{id}/ship/", "post"): {"400", "401", "404", "409"},
-    ("/api/v1/fulfilments/{id}/deliver/", "post"): {"401", "404", "409"},
+    ("/api/v1/fulfilments/{id}/process/", "post"): {"401", "403", "404", "409"},
+    ("/api/v1/fulfilments/{id}/ship/", "post"): {"400", "401", "403", "404", "409"},
+    ("/api/v1/fulfilments/{id}/deliver/", "post"): {"401", "403", "404", "409"},
     ("/api/v1/payment-methods/", "get"): {"400"},
     ("/api/v1/payments/webhooks/{gateway}/", "post"): {"400", "404"},
     ("/api/v1/products/{product_id}/rating/", "get"): {"404"},
@@ -129,3 +129,25 @@ def test_schema_documents_the_error_answers_of_every_operation(
     for status in DOCUMENTED_ERRORS[path, method]:
         content = responses[status]["content"]["application/json"]["schema"]
         assert content["$ref"].endswith("/Error"), (status, content)
+
+
+def test_schema_describes_the_sellers_view_of_an_order(schema: dict) -> None:  # type: ignore[type-arg]
+    schemas = schema["components"]["schemas"]
+    order = schemas["Order"]["properties"]
+    assert order["view"]["allOf"][0]["$ref"] == "#/components/schemas/OrderViewEnum"
+    assert schemas["OrderViewEnum"]["enum"] == ["full", "seller"]
+    assert not order["subtotal"].get("nullable")
+    for name in ("shipping", "tax", "total"):
+        assert order[name]["nullable"] is True, name
+
+
+def test_schema_documents_permission_denied_of_the_staff_actions(schema: dict) -> None:  # type: ignore[type-arg]
+    paths = schema["paths"]
+    for path in (
+        "/api/v1/orders/{number}/cancel/",
+        "/api/v1/orders/{number}/refund/",
+        "/api/v1/fulfilments/{id}/process/",
+        "/api/v1/fulfilments/{id}/ship/",
+        "/api/v1/fulfilments/{id}/deliver/",
+    ):
+        assert "permission_denied" in paths[path]["post"]["responses"]["403"]["description"], path

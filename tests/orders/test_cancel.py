@@ -8,11 +8,10 @@ import pytest
 
 from ecommerce_kit import hookimpl
 from ecommerce_kit.exceptions import InvalidTransitionError
-from ecommerce_kit.orders.models import Order, TransitionLog
-from ecommerce_kit.orders.models import Fulfilment
+from ecommerce_kit.orders.models import Fulfilment, Order, TransitionLog
 from ecommerce_kit.orders.services import cancel_order
-from ecommerce_kit.payments.services import resync_payment
 from ecommerce_kit.orders.states import FulfilmentStatus, OrderStatus
+from ecommerce_kit.payments.services import resync_payment
 from tests.factories import ProductFactory, UserFactory
 from tests.orders.factories import make_order
 from tests.payments.factories import make_payment
@@ -37,13 +36,17 @@ def _url(order: Order) -> str:
 @pytest.mark.parametrize("role", ["buyer", "staff", "seller", "stranger"])
 @pytest.mark.parametrize("status", [s.value for s in OrderStatus])
 def test_cancel_allowed_and_refused_per_role(
-    client_for: Any, staff: Any, role: str, status: str, django_capture_on_commit_callbacks: Any
+    client_for: Any,
+    shop_staff: Any,
+    role: str,
+    status: str,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     product = ProductFactory(stock_quantity=10)
     order = make_order(lines=[(product, 4)], status=status, reserve=status != "cancelled")
     user = {
         "buyer": order.buyer,
-        "staff": staff,
+        "staff": shop_staff,
         "seller": product.store.owner,
         "stranger": UserFactory(),
     }[role]
@@ -70,7 +73,7 @@ def test_cancel_allowed_and_refused_per_role(
 
 
 def test_cancel_restores_stock_once_and_cancels_open_fulfilments(
-    client_for: Any, staff: Any, django_capture_on_commit_callbacks: Any
+    client_for: Any, shop_staff: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     first = ProductFactory(stock_quantity=5)
     second = ProductFactory(stock_quantity=5)
@@ -80,7 +83,7 @@ def test_cancel_restores_stock_once_and_cancels_open_fulfilments(
         fulfilment_status=FulfilmentStatus.PENDING,
     )
     order.fulfilments.filter(store=first.store).update(status=FulfilmentStatus.PROCESSING)
-    client = client_for(staff)
+    client = client_for(shop_staff)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(_url(order), {"reason": "customer called"}, format="json")
@@ -98,7 +101,7 @@ def test_cancel_restores_stock_once_and_cancels_open_fulfilments(
         ("fulfilment", "pending", "cancelled"),
         ("order", "processing", "cancelled"),
     ]
-    assert all(e.actor_id == staff.pk and e.note == "customer called" for e in log)
+    assert all(e.actor_id == shop_staff.pk and e.note == "customer called" for e in log)
 
 
 def test_cancel_service_restores_stock_exactly_once_even_if_flag_races() -> None:

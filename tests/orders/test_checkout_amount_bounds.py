@@ -157,7 +157,7 @@ def test_huge_tax_from_a_plugin_is_refused(
 def test_plugin_returning_an_infinite_amount_is_a_plugin_error(
     user: Any, isolated_plugins: Any
 ) -> None:
-    from ecommerce_kit.orders.services import checkout
+    from ecommerce_kit.payments.services import checkout
 
     class Broken:
         @hookimpl

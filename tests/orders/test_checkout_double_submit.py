@@ -14,8 +14,8 @@ import pytest
 
 from ecommerce_kit.cart.models import Cart, CartItem
 from ecommerce_kit.exceptions import CartEmptyError
-from ecommerce_kit.payments import services
 from ecommerce_kit.orders.models import Order
+from ecommerce_kit.payments import services
 from ecommerce_kit.payments.dummy import DummyGateway
 from tests.factories import ProductFactory, UserFactory
 from tests.orders.factories import ADDRESS, checkout_body, make_cart

@@ -13,7 +13,7 @@ from ecommerce_kit.orders.models import Fulfilment, Order, TransitionLog
 from ecommerce_kit.orders.services import cancel_unpaid_orders
 from ecommerce_kit.orders.states import FulfilmentStatus, OrderStatus
 from ecommerce_kit.payments.models import Payment
-from tests.factories import ProductFactory, StaffFactory, UserFactory
+from tests.factories import ProductFactory, ShopStaffFactory, UserFactory
 from tests.orders.factories import checkout_body, make_cart, make_order
 from tests.orders.threads import run_together
 
@@ -90,7 +90,7 @@ def test_same_idempotency_key_from_ten_concurrent_requests_makes_one_order() -> 
 def test_two_concurrent_cancels_restore_stock_once() -> None:
     product = ProductFactory(stock_quantity=10)
     order = make_order(lines=[(product, 4)], status=OrderStatus.CONFIRMED)
-    staff = StaffFactory()
+    staff = ShopStaffFactory()
 
     results = run_together(
         [

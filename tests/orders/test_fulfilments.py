@@ -96,10 +96,10 @@ def test_fulfilment_lifecycle_by_store_owner_moves_order_along(
 
 
 def test_fulfilment_transition_by_staff_is_allowed(
-    client_for: Any, staff: Any, two_store_order: Any
+    client_for: Any, shop_staff: Any, two_store_order: Any
 ) -> None:
     fulfilment = _fulfilment(two_store_order, 0)
-    assert client_for(staff).post(_url(fulfilment, "process")).status_code == 200
+    assert client_for(shop_staff).post(_url(fulfilment, "process")).status_code == 200
 
 
 @pytest.mark.parametrize("who", ["other_seller", "buyer", "stranger"])
@@ -209,7 +209,7 @@ def test_fulfilment_hooks_run_after_commit(
     assert seen == [("fulfilment", "pending", "processing"), ("order", "confirmed", "processing")]
 
 
-def test_fulfilment_list_is_scoped_to_own_store(client_for: Any, staff: Any) -> None:
+def test_fulfilment_list_is_scoped_to_own_store(client_for: Any, shop_staff: Any) -> None:
     store = StoreFactory()
     mine = make_order(lines=[(ProductFactory(store=store), 1)], status=OrderStatus.CONFIRMED)
     make_order(lines=[(ProductFactory(), 1)], status=OrderStatus.CONFIRMED)
@@ -224,14 +224,14 @@ def test_fulfilment_list_is_scoped_to_own_store(client_for: Any, staff: Any) -> 
     assert row["items"] == [item.pk for item in mine.items.all()]
     assert row["lines"][0]["product_name"] == mine.items.get().product_name
 
-    assert client_for(staff).get("/api/v1/fulfilments/").data["count"] == 2
+    assert client_for(shop_staff).get("/api/v1/fulfilments/").data["count"] == 2
     assert client_for(UserFactory()).get("/api/v1/fulfilments/").data["count"] == 0
 
 
-def test_fulfilment_list_filters_by_status(client_for: Any, staff: Any) -> None:
+def test_fulfilment_list_filters_by_status(client_for: Any, shop_staff: Any) -> None:
     make_order(lines=[(ProductFactory(), 1)], status=OrderStatus.CONFIRMED)
     make_order(lines=[(ProductFactory(), 1)], status=OrderStatus.SHIPPED)
-    client = client_for(staff)
+    client = client_for(shop_staff)
     assert client.get("/api/v1/fulfilments/?status=shipped").data["count"] == 1
     response = client.get("/api/v1/fulfilments/?status=lost")
     assert response.status_code == 400

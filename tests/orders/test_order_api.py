@@ -31,10 +31,10 @@ def test_order_list_shows_own_orders_newest_first(client_for: Any, user: Any) ->
     assert set(response.data) == {"count", "next", "previous", "results"}
 
 
-def test_order_list_for_staff_shows_every_order(client_for: Any, staff: Any) -> None:
+def test_order_list_for_staff_shows_every_order(client_for: Any, shop_staff: Any) -> None:
     make_order(lines=[(ProductFactory(), 1)])
     make_order(lines=[(ProductFactory(), 1)])
-    assert client_for(staff).get("/api/v1/orders/").data["count"] == 2
+    assert client_for(shop_staff).get("/api/v1/orders/").data["count"] == 2
 
 
 def test_order_list_for_seller_shows_only_bought_orders(client_for: Any) -> None:
@@ -80,6 +80,7 @@ def test_order_detail_shape(client_for: Any, user: Any) -> None:
 
     assert list(data) == [
         "number",
+        "view",
         "status",
         "currency",
         "items",
@@ -139,13 +140,15 @@ def test_order_detail_shape(client_for: Any, user: Any) -> None:
     }
 
 
-def test_order_detail_visible_to_buyer_staff_and_sellers_in_it(client_for: Any, staff: Any) -> None:
+def test_order_detail_visible_to_buyer_staff_and_sellers_in_it(
+    client_for: Any, shop_staff: Any
+) -> None:
     product = ProductFactory()
     order = make_order(lines=[(product, 1)], status=OrderStatus.CONFIRMED)
     make_payment(order=order)
 
     assert client_for(order.buyer).get(_detail(order)).status_code == 200
-    assert client_for(staff).get(_detail(order)).data["payments"] != []
+    assert client_for(shop_staff).get(_detail(order)).data["payments"] != []
     seller_view = client_for(product.store.owner).get(_detail(order))
     assert seller_view.status_code == 200
     assert seller_view.data["payments"] == []
@@ -183,7 +186,11 @@ def test_order_detail_unknown_number_is_404(client_for: Any, staff: Any) -> None
     ],
 )
 def test_available_transitions_per_role_and_status(
-    client_for: Any, staff: Any, status: str, buyer_actions: list[str], staff_actions: list[str]
+    client_for: Any,
+    shop_staff: Any,
+    status: str,
+    buyer_actions: list[str],
+    staff_actions: list[str],
 ) -> None:
     order = make_order(lines=[(ProductFactory(), 1)], status=status)
     if status not in (OrderStatus.PENDING, OrderStatus.CANCELLED):
@@ -191,7 +198,7 @@ def test_available_transitions_per_role_and_status(
     assert (
         client_for(order.buyer).get(_detail(order)).data["available_transitions"] == buyer_actions
     )
-    assert client_for(staff).get(_detail(order)).data["available_transitions"] == staff_actions
+    assert client_for(shop_staff).get(_detail(order)).data["available_transitions"] == staff_actions
 
 
 @pytest.mark.parametrize(

@@ -45,10 +45,12 @@ def test_pay_not_pending_order_is_conflict(client_for: Any, status: str) -> None
 
 
 @pytest.mark.parametrize(("who", "expected"), [("staff", 403), ("seller", 403), ("stranger", 404)])
-def test_pay_by_others_is_refused(client_for: Any, staff: Any, who: str, expected: int) -> None:
+def test_pay_by_others_is_refused(
+    client_for: Any, shop_staff: Any, who: str, expected: int
+) -> None:
     product = ProductFactory()
     order = make_order(lines=[(product, 1)])
-    user = {"staff": staff, "seller": product.store.owner, "stranger": UserFactory()}[who]
+    user = {"staff": shop_staff, "seller": product.store.owner, "stranger": UserFactory()}[who]
     assert client_for(user).post(_pay(order), PAY, format="json").status_code == expected
     assert not order.payments.exists()
 
@@ -97,12 +99,12 @@ def test_pay_bad_input_is_400(client_for: Any, body: dict[str, Any], code: str) 
     assert not order.payments.exists()
 
 
-def test_refund_everything_by_staff(client_for: Any, staff: Any) -> None:
+def test_refund_everything_by_staff(client_for: Any, shop_staff: Any) -> None:
     order = make_order(
         lines=[(ProductFactory(price=Money("1000.00", "AOA")), 1)], status=OrderStatus.DELIVERED
     )
     payment = make_payment(order=order, reference="dummy_1")
-    response = client_for(staff).post(_refund(order), {}, format="json")
+    response = client_for(shop_staff).post(_refund(order), {}, format="json")
     assert response.status_code == 200, response.data
     assert response.data["status"] == "delivered"
     assert response.data["payments"][0]["status"] == "refunded"
@@ -111,12 +113,12 @@ def test_refund_everything_by_staff(client_for: Any, staff: Any) -> None:
     assert payment.refunded == Money("1000.00", "AOA")
 
 
-def test_partial_refunds_add_up_and_never_exceed_captured(client_for: Any, staff: Any) -> None:
+def test_partial_refunds_add_up_and_never_exceed_captured(client_for: Any, shop_staff: Any) -> None:
     order = make_order(
         lines=[(ProductFactory(price=Money("1000.00", "AOA")), 1)], status=OrderStatus.CONFIRMED
     )
     make_payment(order=order, reference="dummy_2")
-    client = client_for(staff)
+    client = client_for(shop_staff)
 
     def refund(amount: str) -> Any:
         return client.post(
@@ -141,10 +143,10 @@ def test_partial_refunds_add_up_and_never_exceed_captured(client_for: Any, staff
         "10",
     ],
 )
-def test_refund_bad_amount_is_400(client_for: Any, staff: Any, amount: Any) -> None:
+def test_refund_bad_amount_is_400(client_for: Any, shop_staff: Any, amount: Any) -> None:
     order = make_order(lines=[(ProductFactory(), 1)], status=OrderStatus.CONFIRMED)
     payment = make_payment(order=order)
-    response = client_for(staff).post(_refund(order), {"amount": amount}, format="json")
+    response = client_for(shop_staff).post(_refund(order), {"amount": amount}, format="json")
     assert response.status_code == 400
     assert response.data["code"] == "invalid"
     assert "amount" in response.data["fields"]

@@ -80,9 +80,7 @@ class ScriptedGateway(DummyGateway):
             raise self.refund_result
         return self.refund_result
 
-    def void(
-        self, *, payment: Any, idempotency_key: str, options: Mapping[str, Any]
-    ) -> VoidResult:
+    def void(self, *, payment: Any, idempotency_key: str, options: Mapping[str, Any]) -> VoidResult:
         self._record("void")
         self.keys.append(idempotency_key)
         if isinstance(self.void_result, Exception):

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from ecommerce_kit.payments.models import GatewayCallLog, WebhookEvent
 from ecommerce_kit.payments.states import PaymentStatus
-from tests.factories import UserFactory
+from tests.factories import StaffFactory, UserFactory
 from tests.payments.factories import make_payment
 
 pytestmark = pytest.mark.django_db
@@ -65,3 +65,42 @@ def test_admin_action_captures_authorized_payments(
     assert response.status_code == 302
     payment.refresh_from_db()
     assert payment.status == "captured"
+
+
+def _staff_client(*grants: str) -> Client:
+    client = Client()
+    client.force_login(StaffFactory(permissions=["ecommerce_kit_payments.view_payment", *grants]))
+    return client
+
+
+def test_view_only_staff_see_no_capture_action_and_cannot_forge_it(
+    gateways_config: dict[str, Any],
+) -> None:
+    payment = make_payment(status=PaymentStatus.AUTHORIZED)
+    client = _staff_client()
+    changelist = reverse("admin:ecommerce_kit_payments_payment_changelist")
+
+    response = client.get(changelist)
+    assert response.status_code == 200
+    assert response.context["action_form"] is None
+    assert "capture_authorized" not in response.content.decode()
+
+    client.post(changelist, {"action": "capture_authorized", "_selected_action": [payment.pk]})
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.AUTHORIZED
+
+
+def test_staff_with_capture_payment_capture_authorized_payments(
+    gateways_config: dict[str, Any],
+) -> None:
+    payment = make_payment(status=PaymentStatus.AUTHORIZED)
+    client = _staff_client("ecommerce_kit_payments.capture_payment")
+    changelist = reverse("admin:ecommerce_kit_payments_payment_changelist")
+
+    assert "capture_authorized" in client.get(changelist).content.decode()
+    response = client.post(
+        changelist, {"action": "capture_authorized", "_selected_action": [payment.pk]}
+    )
+    assert response.status_code == 302
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.CAPTURED

@@ -86,9 +86,9 @@ def test_order_payments_for_buyer(client_for: Any) -> None:
     assert body["results"][1]["next_action"] is None
 
 
-def test_order_payments_for_staff(client_for: Any, staff: Any) -> None:
+def test_order_payments_for_staff(client_for: Any, shop_staff: Any) -> None:
     payment = make_payment()
-    response = client_for(staff).get(f"/api/v1/orders/{payment.order.number}/payments/")
+    response = client_for(shop_staff).get(f"/api/v1/orders/{payment.order.number}/payments/")
     assert response.status_code == 200 and response.json()["count"] == 1
 
 

@@ -170,7 +170,5 @@ def test_capture_webhook_racing_a_cancellation_gives_the_money_back(
     assert payment.status == "refunded"
     given_back = LedgerEntry.objects.filter(
         payment=payment, kind="refund", state="succeeded"
-    ).aggregate(
-        total=Sum("amount")
-    )["total"]
+    ).aggregate(total=Sum("amount"))["total"]
     assert given_back == payment.amount.amount

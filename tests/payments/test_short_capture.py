@@ -92,9 +92,7 @@ def test_full_capture_webhook_confirms_the_order(
     assert not LedgerEntry.objects.filter(kind="refund").exists()
 
 
-@pytest.mark.parametrize(
-    ("amount", "currency"), [("0", "AOA"), ("0.00", "AOA"), ("300.00", "USD")]
-)
+@pytest.mark.parametrize(("amount", "currency"), [("0", "AOA"), ("0.00", "AOA"), ("300.00", "USD")])
 def test_capture_webhook_of_nothing_or_another_currency_is_400_and_not_recorded(
     client: Any, gateways_config: dict[str, Any], amount: str, currency: str
 ) -> None:
@@ -165,8 +163,8 @@ def test_gateway_answer_capturing_another_currency_zero_or_too_much_is_refused(
 def test_authorization_then_short_capture_puts_the_order_on_hold(
     scripted_gateway: Any, staff: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    from tests.orders.factories import make_order as make_store_order
     from tests.factories import ProductFactory
+    from tests.orders.factories import make_order as make_store_order
 
     order = make_store_order(lines=[(ProductFactory(price=Money("300.00", "AOA")), 1)])
     payment = make_payment(order=order, gateway="scripted", status=PaymentStatus.AUTHORIZED)

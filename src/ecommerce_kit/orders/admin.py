@@ -3,6 +3,10 @@
 Everything is read-only: statuses change only through the services, from the buttons on an order's
 page (the transitions the admin user may perform now) and from the changelist actions, so that the
 admin goes through the same rules, stock handling, audit log and hooks as the API.
+
+Each button and action needs its Django permission (:mod:`ecommerce_kit.permissions`): cancelling
+``cancel_order``, refunding ``refund_payment``, moving fulfilments on ``manage_fulfilment``. A user
+without it sees no such button or action, and a POST to it is refused.
 """
 
 from __future__ import annotations
@@ -28,9 +32,11 @@ from django.utils.translation import gettext_lazy as _
 from ecommerce_kit.exceptions import EcommerceKitError
 from ecommerce_kit.orders import selectors, services
 from ecommerce_kit.orders.models import Fulfilment, Order, OrderItem, TransitionLog
+from ecommerce_kit.permissions import CANCEL_ORDER, MANAGE_FULFILMENT, REFUND_PAYMENT
 
-#: The order actions offered as buttons in the admin.
-ADMIN_ORDER_ACTIONS = ("cancel", "refund")
+#: The order actions offered as buttons in the admin, and the permission each needs (the name of
+#: the ``has_<name>_permission`` method of the model admins).
+ADMIN_ORDER_ACTIONS = {"cancel": "cancel_order", "refund": "refund_payment"}
 
 #: The translated labels of the order and fulfilment actions, for the admin's messages.
 _ACTION_LABELS = {
@@ -103,6 +109,13 @@ def _payment_inline() -> type[admin.TabularInline]:
     return PaymentInline
 
 
+class FulfilmentPermissionMixin:
+    """``has_manage_fulfilment_permission`` for the fulfilment buttons and actions."""
+
+    def has_manage_fulfilment_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm(MANAGE_FULFILMENT))
+
+
 def _run(request: HttpRequest, label: str, call: Any) -> bool:
     try:
         call()
@@ -113,7 +126,7 @@ def _run(request: HttpRequest, label: str, call: Any) -> bool:
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(FulfilmentPermissionMixin, admin.ModelAdmin):
     list_display = (
         "number",
         "buyer",
@@ -162,6 +175,15 @@ class OrderAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
         return False
 
+    def has_cancel_order_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm(CANCEL_ORDER))
+
+    def has_refund_payment_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm(REFUND_PAYMENT))
+
+    def _may(self, request: HttpRequest, permission: str) -> bool:
+        return bool(getattr(self, f"has_{permission}_permission")(request))
+
     # --- Buttons ---------------------------------------------------------------------------
 
     def get_urls(self) -> list[URLPattern]:
@@ -194,16 +216,17 @@ class OrderAdmin(admin.ModelAdmin):
             else None
         )
         context = dict(extra_context or {})
-        if order is not None and self.has_change_permission(request, order):
+        if order is not None and self.has_view_or_change_permission(request, order):
             context["order_actions"] = [
                 name
                 for name in selectors.list_order_actions(order, request.user)
-                if name in ADMIN_ORDER_ACTIONS
+                if name in ADMIN_ORDER_ACTIONS and self._may(request, ADMIN_ORDER_ACTIONS[name])
             ]
-            context["fulfilment_actions"] = [
-                (fulfilment, selectors.list_fulfilment_actions(fulfilment, request.user))
-                for fulfilment in order.fulfilments.all()
-            ]
+            if self.has_manage_fulfilment_permission(request):
+                context["fulfilment_actions"] = [
+                    (fulfilment, selectors.list_fulfilment_actions(fulfilment, request.user))
+                    for fulfilment in order.fulfilments.all()
+                ]
         return super().change_view(request, object_id, form_url, extra_context=context)
 
     def _order_or_404(self, request: HttpRequest, object_id: str) -> Order:
@@ -222,7 +245,11 @@ class OrderAdmin(admin.ModelAdmin):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         order = self._order_or_404(request, object_id)
-        if not self.has_change_permission(request, order) or name not in ADMIN_ORDER_ACTIONS:
+        if (
+            name not in ADMIN_ORDER_ACTIONS
+            or not self.has_view_or_change_permission(request, order)
+            or not self._may(request, ADMIN_ORDER_ACTIONS[name])
+        ):
             return HttpResponse(status=403)
         if name == "cancel":
             done = _run(
@@ -255,8 +282,10 @@ class OrderAdmin(admin.ModelAdmin):
             return HttpResponseNotAllowed(["POST"])
         order = self._order_or_404(request, object_id)
         fulfilment = get_object_or_404(Fulfilment, pk=fulfilment_id, order=order)
-        if not self.has_change_permission(request, order) or name not in (
-            selectors.FULFILMENT_ACTIONS
+        if (
+            name not in selectors.FULFILMENT_ACTIONS
+            or not self.has_view_or_change_permission(request, order)
+            or not self.has_manage_fulfilment_permission(request)
         ):
             return HttpResponse(status=403)
         if _run(request, order.number, lambda: _advance(fulfilment.pk, name, request)):
@@ -269,7 +298,10 @@ class OrderAdmin(admin.ModelAdmin):
 
     # --- Changelist actions ----------------------------------------------------------------
 
-    @admin.action(description=_("Cancel selected orders (restocks and releases payments)"))
+    @admin.action(
+        description=_("Cancel selected orders (restocks and releases payments)"),
+        permissions=["cancel_order"],
+    )
     def cancel_selected(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         done = sum(
             _run(
@@ -300,7 +332,7 @@ def _advance(fulfilment_id: int, name: str, request: HttpRequest) -> Fulfilment:
 
 
 @admin.register(Fulfilment)
-class FulfilmentAdmin(admin.ModelAdmin):
+class FulfilmentAdmin(FulfilmentPermissionMixin, admin.ModelAdmin):
     list_display = ("id", "order", "store", "status", "tracking_number", "updated_at")
     list_filter = ("status",)
     search_fields = ("order__number", "store__name", "tracking_number")
@@ -333,14 +365,20 @@ class FulfilmentAdmin(admin.ModelAdmin):
                 % {"action": _ACTION_LABELS[name], "count": done},
             )
 
-    @admin.action(description=_("Start processing selected fulfilments"))
+    @admin.action(
+        description=_("Start processing selected fulfilments"), permissions=["manage_fulfilment"]
+    )
     def process_selected(self, request: HttpRequest, queryset: QuerySet[Fulfilment]) -> None:
         self._advance_all(request, queryset, "process")
 
-    @admin.action(description=_("Mark selected fulfilments shipped"))
+    @admin.action(
+        description=_("Mark selected fulfilments shipped"), permissions=["manage_fulfilment"]
+    )
     def ship_selected(self, request: HttpRequest, queryset: QuerySet[Fulfilment]) -> None:
         self._advance_all(request, queryset, "ship")
 
-    @admin.action(description=_("Mark selected fulfilments delivered"))
+    @admin.action(
+        description=_("Mark selected fulfilments delivered"), permissions=["manage_fulfilment"]
+    )
     def deliver_selected(self, request: HttpRequest, queryset: QuerySet[Fulfilment]) -> None:
         self._advance_all(request, queryset, "deliver")

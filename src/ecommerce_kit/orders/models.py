@@ -25,6 +25,7 @@ from ecommerce_kit.orders.states import (
     FulfilmentStatus,
     OrderStatus,
 )
+from ecommerce_kit.permissions import CANCEL_ORDER, MANAGE_FULFILMENT, staff_has_perm
 
 #: Order statuses in which the buyer may still cancel; staff may also cancel ``processing`` orders.
 BUYER_CANCELLABLE = (OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.ON_HOLD)
@@ -32,35 +33,31 @@ BUYER_CANCELLABLE = (OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.ON_
 FULFILLABLE_ORDER_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.PROCESSING, OrderStatus.SHIPPED)
 
 
-def _is_staff(user: Any) -> bool:
-    return bool(getattr(user, "is_active", False) and getattr(user, "is_staff", False))
-
-
 def can_cancel_order(order: Any, user: Any) -> bool:
     """Whether ``user`` may cancel ``order`` in its current status.
 
-    Staff may cancel up to ``processing``; the buyer while the order is ``pending`` or
-    ``confirmed``. The state machine itself decides which statuses can be cancelled at all.
+    The buyer may cancel while the order is ``pending`` or ``confirmed``; staff holding
+    ``ecommerce_kit_orders.cancel_order`` up to ``processing``. The state machine itself decides
+    which statuses can be cancelled at all.
     """
-    if _is_staff(user):
+    if user is None or getattr(user, "pk", None) is None:
+        return False
+    if order.buyer_id == user.pk and order.status in BUYER_CANCELLABLE:
         return True
-    return bool(
-        user is not None
-        and getattr(user, "pk", None) is not None
-        and order.buyer_id == user.pk
-        and order.status in BUYER_CANCELLABLE
-    )
+    return staff_has_perm(user, CANCEL_ORDER)
 
 
 def can_fulfil(fulfilment: Any, user: Any) -> bool:
-    """Whether ``user`` may move ``fulfilment`` on: staff, or the owner of its store."""
-    if _is_staff(user):
+    """Whether ``user`` may move ``fulfilment`` on.
+
+    The owner of its store may, without any permission; staff need
+    ``ecommerce_kit_orders.manage_fulfilment``.
+    """
+    if user is None or getattr(user, "pk", None) is None:
+        return False
+    if fulfilment.store.owner_id == user.pk:
         return True
-    return bool(
-        user is not None
-        and getattr(user, "pk", None) is not None
-        and fulfilment.store.owner_id == user.pk
-    )
+    return staff_has_perm(user, MANAGE_FULFILMENT)
 
 
 def order_is_fulfillable(fulfilment: Any) -> bool:
@@ -159,6 +156,7 @@ class Order(FSMModelMixin, models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(total__gte=0), name="ek_order_total_not_negative"),
         ]
+        permissions = [("cancel_order", "Can cancel any order")]
 
     def __str__(self) -> str:
         return self.number
@@ -262,6 +260,9 @@ class Fulfilment(FSMModelMixin, models.Model):
         ordering = ("id",)
         constraints = [
             models.UniqueConstraint(fields=["order", "store"], name="ek_fulfilment_one_per_store"),
+        ]
+        permissions = [
+            ("manage_fulfilment", "Can process, ship and deliver any store's fulfilments")
         ]
 
     def __str__(self) -> str:

@@ -8,14 +8,17 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django_fsm import get_available_user_FIELD_transitions, has_transition_perm
 
 from ecommerce_kit.orders.models import Fulfilment, Order, OrderItem
-from ecommerce_kit.orders.states import OrderStatus
+from ecommerce_kit.orders.states import OrderStatus, OrderView
+from ecommerce_kit.permissions import (
+    REFUND_PAYMENT,
+    VIEW_FULFILMENT,
+    VIEW_ORDER,
+    VIEW_PAYMENT,
+    staff_has_perm,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-
-
-def _is_staff(user: AbstractBaseUser | AnonymousUser) -> bool:
-    return bool(user.is_authenticated and user.is_active and getattr(user, "is_staff", False))
 
 
 def with_order_details(queryset: QuerySet[Order]) -> QuerySet[Order]:
@@ -31,20 +34,26 @@ def with_order_details(queryset: QuerySet[Order]) -> QuerySet[Order]:
     )
 
 
+def may_view_every_order(user: AbstractBaseUser | AnonymousUser | None) -> bool:
+    """Whether ``user`` is staff holding ``ecommerce_kit_orders.view_order``."""
+    return staff_has_perm(user, VIEW_ORDER)
+
+
 def list_orders_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Order]:
-    """The order list of ``user``: their own orders; every order for staff."""
+    """The order list of ``user``: their own orders; every order for staff who may view orders."""
     if not user.is_authenticated:
         return Order.objects.none()
-    if _is_staff(user):
+    if may_view_every_order(user):
         return Order.objects.all()
     return Order.objects.filter(buyer_id=user.pk)
 
 
 def list_visible_orders(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Order]:
-    """Orders ``user`` may open: as buyer, as staff, or as a seller with a fulfilment in them."""
+    """Orders ``user`` may open: as buyer, as a seller with a fulfilment in them, or as staff who
+    may view every order."""
     if not user.is_authenticated:
         return Order.objects.none()
-    if _is_staff(user):
+    if may_view_every_order(user):
         return Order.objects.all()
     sells_in = Exists(Fulfilment.objects.filter(order=OuterRef("pk"), store__owner_id=user.pk))
     return Order.objects.filter(Q(buyer_id=user.pk) | sells_in)
@@ -56,14 +65,46 @@ def get_visible_order(user: AbstractBaseUser | AnonymousUser, number: str) -> Or
 
 
 def list_fulfilments_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Fulfilment]:
-    """Fulfilments ``user`` works on: their store's; every fulfilment for staff."""
+    """Fulfilments ``user`` works on: their store's; every fulfilment for staff who may view
+    fulfilments (``ecommerce_kit_orders.view_fulfilment``)."""
     if not user.is_authenticated:
         return Fulfilment.objects.none()
     queryset = (
         Fulfilment.objects.all()
-        if _is_staff(user)
+        if staff_has_perm(user, VIEW_FULFILMENT)
         else Fulfilment.objects.filter(store__owner_id=user.pk)
     )
+    return _with_fulfilment_details(queryset)
+
+
+def list_visible_fulfilments(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Fulfilment]:
+    """Fulfilments ``user`` may see, in the list or inside an order they may open.
+
+    Their store's, every fulfilment for staff who may view fulfilments or orders. The
+    fulfilment endpoints answer 404 outside this set and 403 inside it when ``user`` may not
+    make the transition.
+    """
+    if not user.is_authenticated:
+        return Fulfilment.objects.none()
+    if staff_has_perm(user, VIEW_FULFILMENT) or may_view_every_order(user):
+        return _with_fulfilment_details(Fulfilment.objects.all())
+    return list_fulfilments_for(user)
+
+
+def get_visible_fulfilment(
+    user: AbstractBaseUser | AnonymousUser, fulfilment_id: int
+) -> Fulfilment | None:
+    """The fulfilment ``fulfilment_id`` with its store, or ``None`` when ``user`` may not see it."""
+    return (
+        list_visible_fulfilments(user)
+        .prefetch_related(None)
+        .select_related("store")
+        .filter(pk=fulfilment_id)
+        .first()
+    )
+
+
+def _with_fulfilment_details(queryset: QuerySet[Fulfilment]) -> QuerySet[Fulfilment]:
     return (
         queryset.select_related("store", "order")
         .prefetch_related(Prefetch("items", queryset=OrderItem.objects.order_by("id")))
@@ -76,17 +117,46 @@ FULFILMENT_ACTIONS = ("process", "ship", "deliver")
 
 
 def may_see_payments(order: Order, user: AbstractBaseUser | AnonymousUser | None) -> bool:
-    """Payments of an order are for its buyer and staff, not for the sellers in it."""
+    """Payments of an order are for its buyer and for staff who may view payments
+    (``ecommerce_kit_payments.view_payment``), never for the sellers in it."""
     if user is None or not user.is_authenticated:
         return False
-    return _is_staff(user) or order.buyer_id == user.pk
+    return order.buyer_id == user.pk or staff_has_perm(user, VIEW_PAYMENT)
+
+
+def get_order_view(order: Order, user: AbstractBaseUser | AnonymousUser | None) -> OrderView:
+    """Which shape of ``order`` ``user`` gets.
+
+    The buyer and staff who may view every order see it all (:attr:`OrderView.FULL`); anyone else
+    who can open it is a seller in it and gets the seller's view (:attr:`OrderView.SELLER`).
+    """
+    if user is None or not user.is_authenticated:
+        return OrderView.SELLER
+    if order.buyer_id == user.pk or may_view_every_order(user):
+        return OrderView.FULL
+    return OrderView.SELLER
+
+
+def list_seller_store_ids(order: Order, user: AbstractBaseUser | AnonymousUser | None) -> set[int]:
+    """The ids of the stores of ``user`` that have a fulfilment in ``order``.
+
+    Uses the fulfilments prefetched with their stores (:func:`with_order_details`): no query.
+    """
+    if user is None or not user.is_authenticated:
+        return set()
+    return {
+        fulfilment.store_id
+        for fulfilment in order.fulfilments.all()
+        if fulfilment.store.owner_id == user.pk
+    }
 
 
 def list_order_actions(order: Order, user: AbstractBaseUser | AnonymousUser | None) -> list[str]:
     """The actions ``user`` may take on ``order`` now, named as its endpoints.
 
-    ``cancel`` (buyer while pending or confirmed, staff up to processing), ``pay`` (buyer, while
-    pending) and ``refund`` (staff, while captured money is not all refunded).
+    ``cancel`` (buyer while pending, confirmed or on hold, staff with ``cancel_order`` up to
+    processing), ``pay`` (buyer, while pending) and ``refund`` (staff with ``refund_payment``,
+    while captured money is not all refunded).
     """
     if user is None or not user.is_authenticated:
         return []
@@ -95,9 +165,14 @@ def list_order_actions(order: Order, user: AbstractBaseUser | AnonymousUser | No
         actions.append("cancel")
     if order.status == OrderStatus.PENDING and order.buyer_id == user.pk:
         actions.append("pay")
-    if _is_staff(user) and order.charged > order.refunded:
+    if may_refund(user) and order.charged > order.refunded:
         actions.append("refund")
     return actions
+
+
+def may_refund(user: AbstractBaseUser | AnonymousUser | None) -> bool:
+    """Whether ``user`` is staff holding ``ecommerce_kit_payments.refund_payment``."""
+    return staff_has_perm(user, REFUND_PAYMENT)
 
 
 def list_fulfilment_actions(

@@ -8,15 +8,19 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from ecommerce_kit import money
 from ecommerce_kit.api.fields import MoneyField, NoNullCharactersValidator
 from ecommerce_kit.catalog.serializers import StoreRefSerializer
 from ecommerce_kit.orders.countries import COUNTRY_CODES
 from ecommerce_kit.orders.models import Fulfilment, Order, OrderItem
 from ecommerce_kit.orders.selectors import (
+    get_order_view,
     list_fulfilment_actions,
     list_order_actions,
+    list_seller_store_ids,
     may_see_payments,
 )
+from ecommerce_kit.orders.states import AuthorizeStatus, ChargeStatus, OrderView
 
 _STRING_LIST = serializers.ListField(child=serializers.CharField())
 
@@ -120,23 +124,50 @@ class OrderFulfilmentSerializer(serializers.ModelSerializer):
         return list_fulfilment_actions(fulfilment, _viewer(self))
 
 
-class OrderSerializer(serializers.ModelSerializer):
-    """The order of the API contract; ``payments`` is empty for sellers (buyer and staff only)."""
+_SELLER_NULL = "null in the seller's view: the order's amount is not the seller's to see."
+#: What a seller reads of an order on hold (the buyer and staff read the amounts).
+SELLER_HOLD_REASON = _("The payment no longer covers the order.")
 
+
+class OrderSerializer(serializers.ModelSerializer):
+    """The order of the API contract, as the requesting user may see it.
+
+    ``view`` says which shape it is. ``"full"`` (the buyer, staff who may view every order): every
+    line, fulfilment and amount; ``payments`` only for the buyer and staff who may view payments.
+    ``"seller"`` (a seller with a fulfilment in the order): only the seller's own lines and
+    fulfilment, ``subtotal`` is the sum of those lines, ``shipping``, ``tax`` and ``total`` are
+    ``null`` and ``payments`` is empty. Without a request in the context, the order is shown as to
+    nobody in particular: the seller's view with no lines.
+    """
+
+    view = serializers.SerializerMethodField(
+        help_text='"full" for the buyer and staff; "seller" for a seller in the order, who sees '
+        "only their own lines and fulfilment, and their share as subtotal."
+    )
     items = OrderItemSerializer(many=True, read_only=True)
-    subtotal = MoneyField(read_only=True)
-    shipping = MoneyField(read_only=True)
-    tax = MoneyField(read_only=True)
-    total = MoneyField(read_only=True)
-    charged = MoneyField(read_only=True)
-    refunded = MoneyField(read_only=True)
-    held = MoneyField(read_only=True)
-    due = MoneyField(read_only=True)
+    subtotal = MoneyField(
+        read_only=True,
+        help_text="In the seller's view, the sum of the seller's own lines.",
+    )
+    shipping = MoneyField(read_only=True, allow_null=True, help_text=_SELLER_NULL)
+    tax = MoneyField(read_only=True, allow_null=True, help_text=_SELLER_NULL)
+    total = MoneyField(read_only=True, allow_null=True, help_text=_SELLER_NULL)
+    charge_status = serializers.ChoiceField(
+        choices=ChargeStatus.choices, read_only=True, allow_null=True, help_text=_SELLER_NULL
+    )
+    authorize_status = serializers.ChoiceField(
+        choices=AuthorizeStatus.choices, read_only=True, allow_null=True, help_text=_SELLER_NULL
+    )
+    charged = MoneyField(read_only=True, allow_null=True, help_text=_SELLER_NULL)
+    refunded = MoneyField(read_only=True, allow_null=True, help_text=_SELLER_NULL)
+    held = MoneyField(read_only=True, allow_null=True, help_text=_SELLER_NULL)
+    due = MoneyField(read_only=True, allow_null=True, help_text=_SELLER_NULL)
     fulfilments = OrderFulfilmentSerializer(many=True, read_only=True)
     available_transitions = serializers.SerializerMethodField()
 
     FIELD_ORDER = (
         "number",
+        "view",
         "status",
         "currency",
         "items",
@@ -163,6 +194,7 @@ class OrderSerializer(serializers.ModelSerializer):
         model = Order
         fields = (
             "number",
+            "view",
             "status",
             "currency",
             "items",
@@ -193,14 +225,35 @@ class OrderSerializer(serializers.ModelSerializer):
         fields["payments"] = PaymentSerializer(many=True, read_only=True)
         return {name: fields[name] for name in self.FIELD_ORDER}
 
+    @extend_schema_field(serializers.ChoiceField(choices=OrderView.choices))
+    def get_view(self, order: Order) -> str:
+        return str(get_order_view(order, _viewer(self)))
+
     @extend_schema_field(_STRING_LIST)
     def get_available_transitions(self, order: Order) -> list[str]:
         return list_order_actions(order, _viewer(self))
 
     def to_representation(self, instance: Order) -> dict[str, Any]:
+        viewer = _viewer(self)
         data = super().to_representation(instance)
-        if not may_see_payments(instance, _viewer(self)):
+        if not may_see_payments(instance, viewer):
             data["payments"] = []
+        if data["view"] == OrderView.FULL:
+            return data
+        # The seller's view: only the seller's own lines and fulfilments, and their share.
+        stores = list_seller_store_ids(instance, viewer)
+        own_lines = [item for item in instance.items.all() if item.store_id in stores]
+        data["items"] = [item for item in data["items"] if item["store"] in stores]
+        data["fulfilments"] = [f for f in data["fulfilments"] if f["store"]["id"] in stores]
+        data["subtotal"] = self.fields["subtotal"].to_representation(
+            money.total((item.line_total for item in own_lines), instance.currency)
+        )
+        for name in ("shipping", "tax", "total", "charged", "refunded", "held", "due"):
+            data[name] = None
+        data["charge_status"] = data["authorize_status"] = None
+        if data["hold_reason"]:  # the reason names the order's amounts: not the seller's
+            data["hold_reason"] = str(SELLER_HOLD_REASON)
+        data["payments"] = []
         return data
 
 

@@ -182,9 +182,7 @@ def place_order(
     :raises UnknownPaymentMethodError: unknown gateway, or it does not take the cart's currency.
     :raises InsufficientStockError: with ``lines`` listing every short line; nothing is reserved.
     """
-    stale = Order.objects.filter(
-        buyer_id=user.pk, status=OrderStatus.PENDING, lines_returned=True
-    )
+    stale = Order.objects.filter(buyer_id=user.pk, status=OrderStatus.PENDING, lines_returned=True)
     cart = Cart.objects.filter(user_id=user.pk).annotate(stale=Exists(stale)).first()
     if cart is None:
         raise CartEmptyError()

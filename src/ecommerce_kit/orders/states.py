@@ -1,4 +1,4 @@
-"""The statuses of orders and fulfilments."""
+"""The statuses of orders and fulfilments, and the shapes in which the API shows an order."""
 
 from __future__ import annotations
 
@@ -19,6 +19,15 @@ class OrderStatus(models.TextChoices):
     DELIVERED = "delivered", _("Delivered")
     CANCELLED = "cancelled", _("Cancelled")
     ON_HOLD = "on_hold", _("On hold: payment missing")
+
+
+class OrderView(models.TextChoices):
+    """Which shape of an order a user gets (the order's ``view`` field in the API)."""
+
+    #: Every line, fulfilment and amount: the buyer, and staff who may view every order.
+    FULL = "full", _("Full")
+    #: Only the seller's own lines and fulfilment, and their share: a seller in the order.
+    SELLER = "seller", _("Seller")
 
 
 class FulfilmentStatus(models.TextChoices):

@@ -22,7 +22,7 @@ from ecommerce_kit.api.schema import error_responses
 from ecommerce_kit.api.views import KitViewMixin
 from ecommerce_kit.exceptions import NotFoundError, PermissionDeniedError
 from ecommerce_kit.orders import idempotency, selectors, services
-from ecommerce_kit.orders.models import Fulfilment, Order
+from ecommerce_kit.orders.models import Fulfilment, Order, can_cancel_order, can_fulfil
 from ecommerce_kit.orders.serializers import (
     CheckoutResultSerializer,
     CheckoutSerializer,
@@ -217,7 +217,7 @@ class OrderViewSet(
                 {
                     400: "invalid",
                     401: "not_authenticated",
-                    403: "permission_denied (only the buyer and staff cancel)",
+                    403: "permission_denied (only the buyer and staff with cancel_order cancel)",
                     404: "not_found",
                     409: "transition_not_allowed",
                 }
@@ -227,7 +227,7 @@ class OrderViewSet(
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, number: str) -> Response:
         order = self._visible_order(number)
-        if not (order.buyer_id == request.user.pk or request.user.is_staff):
+        if order.buyer_id != request.user.pk and not can_cancel_order(order, request.user):
             raise PermissionDeniedError()
         serializer = CancelSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -286,7 +286,7 @@ class OrderViewSet(
                 {
                     400: "invalid",
                     401: "not_authenticated",
-                    403: "permission_denied (staff only)",
+                    403: "permission_denied (staff with refund_payment only)",
                     404: "not_found",
                     409: "refund_exceeds_captured (with refundable)",
                     429: "throttled",
@@ -300,7 +300,7 @@ class OrderViewSet(
         from ecommerce_kit.payments.services import refund_order
 
         order = self._visible_order(number)
-        if not request.user.is_staff:
+        if not selectors.may_refund(request.user):
             raise PermissionDeniedError()
         serializer = RefundSerializer(data=request.data, context={"currency": order.currency})
         serializer.is_valid(raise_exception=True)
@@ -312,6 +312,7 @@ class OrderViewSet(
 
 _FULFILMENT_ERRORS = {
     401: "not_authenticated",
+    403: "permission_denied (staff without manage_fulfilment)",
     404: "not_found (or not your store's)",
     409: "transition_not_allowed (out of order)",
 }
@@ -336,14 +337,27 @@ class FulfilmentViewSet(KitViewMixin, mixins.ListModelMixin, viewsets.GenericVie
     def get_queryset(self) -> QuerySet[Fulfilment]:
         return selectors.list_fulfilments_for(self.request.user)
 
-    def _visible_fulfilment_id(self, pk: str) -> int:
+    def _fulfilment_to_move(self, pk: str) -> int:
+        """The id of the fulfilment ``pk`` that the user may move on.
+
+        :raises NotFoundError: no such fulfilment, or one the user may not see.
+        :raises PermissionDeniedError: the user may see it (staff who may view fulfilments or
+            orders) but is neither its store's owner nor holds ``manage_fulfilment``.
+        """
         fulfilment_id = int(pk) if str(pk).isdigit() else None
-        if fulfilment_id is None or not self.get_queryset().filter(pk=fulfilment_id).exists():
+        fulfilment = (
+            selectors.get_visible_fulfilment(self.request.user, fulfilment_id)
+            if fulfilment_id is not None
+            else None
+        )
+        if fulfilment is None:
             raise NotFoundError()
-        return fulfilment_id
+        if not can_fulfil(fulfilment, self.request.user):
+            raise PermissionDeniedError()
+        return fulfilment.pk
 
     def _respond(self, request: Request, fulfilment_id: int) -> Response:
-        fulfilment = self.get_queryset().get(pk=fulfilment_id)
+        fulfilment = selectors.list_visible_fulfilments(request.user).get(pk=fulfilment_id)
         return Response(FulfilmentSerializer(fulfilment, context={"request": request}).data)
 
     @extend_schema(
@@ -352,7 +366,7 @@ class FulfilmentViewSet(KitViewMixin, mixins.ListModelMixin, viewsets.GenericVie
     )
     @action(detail=True, methods=["post"])
     def process(self, request: Request, pk: str) -> Response:
-        fulfilment_id = self._visible_fulfilment_id(pk)
+        fulfilment_id = self._fulfilment_to_move(pk)
         services.process_fulfilment(fulfilment_id=fulfilment_id, actor=request.user)
         return self._respond(request, fulfilment_id)
 
@@ -365,7 +379,7 @@ class FulfilmentViewSet(KitViewMixin, mixins.ListModelMixin, viewsets.GenericVie
     )
     @action(detail=True, methods=["post"])
     def ship(self, request: Request, pk: str) -> Response:
-        fulfilment_id = self._visible_fulfilment_id(pk)
+        fulfilment_id = self._fulfilment_to_move(pk)
         serializer = ShipSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.ship_fulfilment(
@@ -381,6 +395,6 @@ class FulfilmentViewSet(KitViewMixin, mixins.ListModelMixin, viewsets.GenericVie
     )
     @action(detail=True, methods=["post"])
     def deliver(self, request: Request, pk: str) -> Response:
-        fulfilment_id = self._visible_fulfilment_id(pk)
+        fulfilment_id = self._fulfilment_to_move(pk)
         services.deliver_fulfilment(fulfilment_id=fulfilment_id, actor=request.user)
         return self._respond(request, fulfilment_id)

@@ -1,7 +1,8 @@
 """Admin screens: payments (with their ledger and history), the ledger, webhook events, calls.
 
 Everything here is read-only: money moves only through the services (and their gateway calls),
-never by editing a row. Staff can capture authorized payments from the payment list.
+never by editing a row. Staff holding ``ecommerce_kit_payments.capture_payment`` can capture
+authorized payments from the payment list; others do not see the action.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.utils.translation import ngettext
 from ecommerce_kit.exceptions import EcommerceKitError
 from ecommerce_kit.payments import services
 from ecommerce_kit.payments.models import GatewayCallLog, LedgerEntry, Payment, WebhookEvent
+from ecommerce_kit.permissions import CAPTURE_PAYMENT
 
 ENTRY_FIELDS: tuple[str, ...] = (
     "created_at",
@@ -138,7 +140,13 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         ]
         return format_html("<br>".join(["{}"] * len(lines)), *lines) if lines else "—"
 
-    @admin.action(description=_("Capture the selected authorized payments"))
+    def has_capture_payment_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm(CAPTURE_PAYMENT))
+
+    @admin.action(
+        description=_("Capture the selected authorized payments"),
+        permissions=["capture_payment"],
+    )
     def capture_authorized(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
         done = 0
         for payment in queryset.filter(authorized__gt=0):

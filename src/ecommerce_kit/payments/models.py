@@ -138,6 +138,10 @@ class Payment(FSMModelMixin, models.Model):
                 name="ek_payment_gateway_reference",
             ),
         ]
+        permissions = [
+            ("refund_payment", "Can refund payments"),
+            ("capture_payment", "Can capture authorized payments"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.gateway} #{self.pk} ({self.status})"
