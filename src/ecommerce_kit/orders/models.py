@@ -180,25 +180,38 @@ class Order(FSMModelMixin, models.Model):
         """Whether the money held covers what the order is owed."""
         return bool(self.held >= self.due)
 
-    @transition(field=status, source=OrderStatus.PENDING, target=OrderStatus.CONFIRMED)
+    @transition(
+        field=status,
+        source=[OrderStatus.PENDING, OrderStatus.ON_HOLD],
+        target=OrderStatus.CONFIRMED,
+    )
     def confirm(self) -> None:
-        """Money covering the total is held (authorized or captured)."""
+        """Money covering what the order is owed is held (authorized or captured)."""
 
     @transition(
         field=status,
-        source=[OrderStatus.CONFIRMED, OrderStatus.PROCESSING],
+        source=[OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.PROCESSING],
         target=OrderStatus.ON_HOLD,
     )
     def hold(self) -> None:
-        """The money held dropped below what the order is owed before it shipped."""
+        """Some money is held, but less than the order is owed, before it shipped."""
 
     @transition(
         field=status,
         source=OrderStatus.ON_HOLD,
-        target=RETURN_VALUE(OrderStatus.CONFIRMED, OrderStatus.PROCESSING),
+        target=RETURN_VALUE(OrderStatus.PROCESSING),
     )
     def resume(self, status: str) -> str:
-        """The money is held again: back to ``confirmed`` or ``processing`` (as its fulfilments)."""
+        """The money is held again for an order a store had started on."""
+        return status
+
+    @transition(
+        field=status,
+        source=[OrderStatus.CONFIRMED, OrderStatus.ON_HOLD],
+        target=RETURN_VALUE(OrderStatus.PENDING),
+    )
+    def reopen(self, status: str) -> str:
+        """No money is held any more and nothing was started: payable again."""
         return status
 
     @transition(field=status, source=OrderStatus.CONFIRMED, target=OrderStatus.PROCESSING)

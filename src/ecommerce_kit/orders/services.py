@@ -319,10 +319,20 @@ def apply_money_status(*, order: Order, money: OrderMoney, actor: Actor) -> None
     """Store what the payments hold for ``order`` (locked) and let its status follow.
 
     Called by the payments app, in its transaction, each time the ledger of one of the order's
-    payments changes. A pending order is confirmed once the money held covers its total; a
-    confirmed or processing order whose money no longer covers what it is owed goes ``on_hold``
-    (nothing may be processed or shipped) and resumes when it is covered again. A shipped or
-    delivered order cannot go back: its money status shows the shortfall to staff.
+    payments changes. Until something ships, the status is a function of the money held and of
+    whether a store has started on it, never of the order in which payments' events arrived:
+
+    ==================================== ======================== ===========================
+    money held                           no fulfilment started    a fulfilment started
+    ==================================== ======================== ===========================
+    covers what is owed                  ``confirmed``            ``processing``
+    some, not enough                     ``on_hold``              ``on_hold``
+    none                                 ``pending`` (payable)    ``on_hold``
+    ==================================== ======================== ===========================
+
+    Nothing can be processed or shipped while the order is on hold. A shipped or delivered order
+    cannot go back: its money status shows the shortfall to staff; a cancelled one stays
+    cancelled (the payments app gives its money back).
     """
     fields = {
         "charge_status": money.charge_status,
@@ -338,37 +348,65 @@ def apply_money_status(*, order: Order, money: OrderMoney, actor: Actor) -> None
     covered = money.covered and (money.held.amount > 0 or money.due.amount <= 0)
     source = order.status
     reason = ""
-    if not covered and order.status != OrderStatus.PENDING:
+    if not covered and money.held.amount > 0:
         reason = _("Held %(held)s of %(due)s owed.") % {
             "held": _money_text(money.held),
             "due": _money_text(money.due),
         }
-    if order.status == OrderStatus.PENDING and covered:
-        order.confirm()
-        _log_order_transition(order=order, transition="confirm", source=source, actor=actor)
-    elif order.status in (OrderStatus.CONFIRMED, OrderStatus.PROCESSING) and not covered:
-        order.hold()
+    target = _money_target(order, covered=covered, held=money.held.amount > 0)
+    if target is None:
+        if not covered and source in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+            logger.error("Order %s is %s but %s", order.number, source, reason)
+    elif target != source:
+        name = _MONEY_TRANSITIONS[target]
+        getattr(order, name)(target) if name in ("resume", "reopen") else getattr(order, name)()
         _log_order_transition(
-            order=order, transition="hold", source=source, actor=actor, note=str(reason)
+            order=order, transition=name, source=source, actor=actor, note=str(reason)
         )
-    elif order.status == OrderStatus.ON_HOLD and covered:
-        statuses = list(Fulfilment.objects.filter(order=order).values_list("status", flat=True))
-        target = order_status_for(statuses)
-        order.resume(
-            OrderStatus.PROCESSING if target != OrderStatus.CONFIRMED else OrderStatus.CONFIRMED
-        )
-        _log_order_transition(order=order, transition="resume", source=source, actor=actor)
-    elif order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED) and not covered:
-        logger.error("Order %s is %s but %s", order.number, order.status, reason)
-    if order.status == OrderStatus.CANCELLED:
+        changed.append("status")
+    if order.status in (OrderStatus.CANCELLED, OrderStatus.PENDING) or covered:
         reason = ""
     if order.hold_reason != reason:
         order.hold_reason = str(reason)[:255]
         changed.append("hold_reason")
-    if order.status != source:
-        changed.append("status")
     if changed:
         order.save(update_fields=[*changed, "updated_at"])
+
+
+#: The transition that takes an order to each status its money decides.
+_MONEY_TRANSITIONS = {
+    OrderStatus.CONFIRMED: "confirm",
+    OrderStatus.PROCESSING: "resume",
+    OrderStatus.ON_HOLD: "hold",
+    OrderStatus.PENDING: "reopen",
+}
+
+
+def _money_target(order: Order, *, covered: bool, held: bool) -> str | None:
+    """The status the (locked) order's money decides, or ``None`` when money moves it no more."""
+    if order.status not in _MONEY_STATUSES:
+        return None
+    if order.status == OrderStatus.ON_HOLD:
+        statuses = Fulfilment.objects.filter(order=order).values_list("status", flat=True)
+        started = order_status_for(list(statuses)) != OrderStatus.CONFIRMED
+    else:  # pending and confirmed orders have no fulfilment started; processing ones have
+        started = order.status == OrderStatus.PROCESSING
+    if covered:
+        if order.status == OrderStatus.PENDING:
+            return OrderStatus.CONFIRMED
+        return OrderStatus.PROCESSING if started else OrderStatus.CONFIRMED
+    if held or started:
+        return OrderStatus.ON_HOLD
+    return OrderStatus.PENDING
+
+
+#: The statuses an order's money moves it between.
+_MONEY_STATUSES = (
+    OrderStatus.PENDING,
+    OrderStatus.CONFIRMED,
+    OrderStatus.PROCESSING,
+    OrderStatus.ON_HOLD,
+)
 
 
 def _money_text(value: Money) -> str:
