@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import subprocess
 import sys
 import time
 import tomllib
@@ -66,7 +68,7 @@ def test_reference_payment_sends_idempotent_request_and_logs_without_secrets(
     }
     method, url, headers, body = fake_provider.requests[0]
     assert (method, url) == ("POST", "https://mcx.test/v1/references")
-    assert headers["Idempotency-Key"] == f"payment-{payment.pk}"
+    assert headers["Idempotency-Key"] == payment.idempotency_key
     assert body["merchant_reference"] == order.number and body["amount"] == "1000.00"
     log = GatewayCallLog.objects.get()
     assert (log.gateway, log.status_code) == ("multicaixa_ref", 201)
@@ -135,3 +137,20 @@ def test_webhook_body_is_not_read_before_the_signature_is_checked(multicaixa: An
     body = json.dumps({"id": "e"}).encode()
     with pytest.raises(InvalidSignatureError):
         multicaixa.parse_webhook(body=body, headers={}, options={"webhook_secret": "x"})
+
+
+def test_distribution_runs_its_own_tests_from_its_folder() -> None:
+    # -P keeps the current folder off sys.path, as the ``pytest`` script does: the distribution's
+    # own pytest settings must find its test settings and its sources.
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    done = subprocess.run(
+        [sys.executable, "-P", "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=DIST,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert " passed" in done.stdout

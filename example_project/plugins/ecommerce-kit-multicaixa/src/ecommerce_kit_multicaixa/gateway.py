@@ -9,7 +9,9 @@ Configuration (``ECOMMERCE_KIT["PAYMENT_GATEWAYS"]["multicaixa_ref"]``):
 - ``expires_in_hours`` (optional, default 48): how long a reference can be paid;
 - ``webhook_tolerance`` (optional, default 300): seconds a webhook's timestamp may be off.
 
-The provider API used here:
+The provider API used here (every ``POST`` carries the kit's idempotency key as
+``Idempotency-Key``; the provider answers a repeated key with its first answer and does nothing
+again):
 
 - ``POST /references`` ``{"amount", "currency", "merchant_reference", "expires_in"}`` →
   ``201 {"id", "entity", "reference", "expires_at"}``;
@@ -17,8 +19,11 @@ The provider API used here:
 - ``POST /references/{id}/cancel`` → ``200``.
 
 Webhooks carry ``X-Multicaixa-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">``
-and a JSON body ``{"id", "type": "reference.paid" | "reference.expired" | "reference.refunded",
-"data": {"reference_id", "amount", "currency"}}``.
+and a JSON body ``{"id", "type", "data": {"reference_id", "amount", "currency"}}`` where ``type``
+is ``reference.paid``, ``reference.expired``, ``reference.refunded`` or ``reference.cancelled``.
+A ``reference.refunded`` event about a refund the shop asked for also names it in ``data``:
+``refund_id`` (the provider's id of the refund) and ``idempotency_key`` (the key it was asked
+with).
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from moneyed import Money
+from moneyed import CurrencyDoesNotExist, Money
 
 from ecommerce_kit.exceptions import GatewayError, InvalidInputError, InvalidSignatureError
 from ecommerce_kit.payments.base import (
@@ -52,7 +57,10 @@ EVENT_TYPES = {
     "reference.paid": WebhookEventType.PAYMENT_CAPTURED,
     "reference.expired": WebhookEventType.PAYMENT_FAILED,
     "reference.refunded": WebhookEventType.PAYMENT_REFUNDED,
+    "reference.cancelled": WebhookEventType.PAYMENT_VOIDED,
 }
+#: The longest id or key read from an event.
+MAX_ID_LENGTH = 255
 
 
 def sign(body: bytes, secret: str, timestamp: int) -> str:
@@ -64,6 +72,26 @@ def sign(body: bytes, secret: str, timestamp: int) -> str:
 def _header(headers: Mapping[str, str], name: str) -> str | None:
     lowered = name.lower()
     return next((v for k, v in headers.items() if k.lower() == lowered), None)
+
+
+def _text(value: Any, name: str, *, required: bool) -> str:
+    """Read an id from an event: a string of at most 255 characters (empty only if optional)."""
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value) or len(value) > MAX_ID_LENGTH:
+        raise InvalidInputError(
+            fields={name: [f"Expected a non-empty string of at most {MAX_ID_LENGTH} characters."]}
+        )
+    return value
+
+
+def _amount(details: Mapping[str, Any]) -> Money | None:
+    if details.get("amount") is None:
+        return None
+    try:
+        return Money(Decimal(str(details["amount"])), str(details["currency"]))
+    except (KeyError, InvalidOperation, CurrencyDoesNotExist):
+        raise InvalidInputError(fields={"amount": ["Invalid amount or currency."]}) from None
 
 
 class MulticaixaReferenceGateway:
@@ -92,12 +120,17 @@ class MulticaixaReferenceGateway:
         )
 
     def create_payment(
-        self, *, payment: Any, payment_data: Mapping[str, Any], options: Mapping[str, Any]
+        self,
+        *,
+        payment: Any,
+        payment_data: Mapping[str, Any],
+        idempotency_key: str,
+        options: Mapping[str, Any],
     ) -> PaymentResult:
         hours = int(options.get("expires_in_hours", 48))
         response = self._client(options).post(
             "/references",
-            idempotency_key=f"payment-{payment.pk}",
+            idempotency_key=idempotency_key,
             json={
                 "amount": f"{payment.amount.amount:.2f}",
                 "currency": payment.currency,
@@ -124,15 +157,18 @@ class MulticaixaReferenceGateway:
             raise GatewayError("The provider's answer lacks the reference.") from exc
         return PaymentResult(outcome=Outcome.PENDING, reference=reference, next_action=action)
 
-    def capture(self, *, payment: Any, amount: Money, options: Mapping[str, Any]) -> CaptureResult:
+    def capture(
+        self, *, payment: Any, amount: Money, idempotency_key: str, options: Mapping[str, Any]
+    ) -> CaptureResult:
+        # Nothing is ever authorized: a reference is captured when the buyer pays it.
         return CaptureResult(ok=False, message="A reference is captured when the buyer pays it.")
 
     def refund(
-        self, *, payment: Any, amount: Money, refund_id: str, options: Mapping[str, Any]
+        self, *, payment: Any, amount: Money, idempotency_key: str, options: Mapping[str, Any]
     ) -> RefundResult:
         response = self._client(options).post(
             f"/references/{payment.reference}/refunds",
-            idempotency_key=f"refund-{refund_id}",
+            idempotency_key=idempotency_key,
             json={"amount": f"{amount.amount:.2f}", "currency": str(amount.currency)},
         )
         if not response.ok:
@@ -142,9 +178,9 @@ class MulticaixaReferenceGateway:
             ok=True, reference=str(body.get("id", "")) if isinstance(body, dict) else ""
         )
 
-    def void(self, *, payment: Any, options: Mapping[str, Any]) -> VoidResult:
+    def void(self, *, payment: Any, idempotency_key: str, options: Mapping[str, Any]) -> VoidResult:
         response = self._client(options).post(
-            f"/references/{payment.reference}/cancel", idempotency_key=f"cancel-{payment.pk}"
+            f"/references/{payment.reference}/cancel", idempotency_key=idempotency_key
         )
         return VoidResult(
             ok=response.ok,
@@ -158,21 +194,21 @@ class MulticaixaReferenceGateway:
         self._verify(body, headers, options)
         try:
             data = json.loads(body)
-            event_id, provider_type = str(data["id"]), str(data["type"])
-            details = data["data"]
-            reference = str(details["reference_id"])
-            amount = (
-                Money(Decimal(str(details["amount"])), str(details["currency"]))
-                if details.get("amount") is not None
-                else None
-            )
-        except (ValueError, KeyError, TypeError, InvalidOperation):
+        except (UnicodeDecodeError, ValueError):
             raise InvalidInputError("Unreadable Multicaixa event.") from None
+        if not isinstance(data, dict) or not isinstance(data.get("data"), dict):
+            raise InvalidInputError("Unreadable Multicaixa event.")
+        details = data["data"]
+        provider_type = _text(data.get("type"), "type", required=True)
         return WebhookEvent(
-            event_id=event_id,
+            event_id=_text(data.get("id"), "id", required=True),
             type=EVENT_TYPES.get(provider_type, provider_type),
-            reference=reference,
-            amount=amount,
+            reference=_text(details.get("reference_id"), "reference_id", required=True),
+            amount=_amount(details),
+            idempotency_key=_text(
+                details.get("idempotency_key"), "idempotency_key", required=False
+            ),
+            movement_reference=_text(details.get("refund_id"), "refund_id", required=False),
             payload=data,
         )
 
