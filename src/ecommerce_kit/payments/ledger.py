@@ -7,9 +7,9 @@ For one payment (entries in ``succeeded`` state unless said otherwise):
 
 - ``captured`` = captures; ``refunded`` = refunds; ``refund_pending`` = refunds still open
   (``requested`` or ``unknown``: their amount is reserved);
-- ``voided`` = voids; ``authorized`` = authorizations − captures − voids − open voids −
-  failed authorizations (an authorization that failed or expired), never below zero;
-- ``held`` = captured − refunded − refund_pending + authorized.
+- ``voided`` = voids; ``authorized`` = authorizations − captures − voids − failed
+  authorizations (an authorization that failed or expired at the provider), never below zero;
+- ``held`` = captured − refunded − refund_pending + (authorized − open voids).
 
 The status follows: ``refunded`` / ``partially_refunded`` / ``captured`` when anything was
 captured, else ``authorized`` when something is authorized, else ``voided`` when a void succeeded,
@@ -56,10 +56,14 @@ class PaymentTotals:
     voided: Decimal
     credited: Decimal
     failed: bool
+    void_pending: Decimal = Decimal(0)
 
     @property
     def held(self) -> Decimal:
-        return self.captured - self.refunded - self.refund_pending + self.authorized
+        """Charged net of refunds (pending ones too), plus what is authorized and not being
+        voided."""
+        authorized = max(self.authorized - self.void_pending, Decimal(0))
+        return self.captured - self.refunded - self.refund_pending + authorized
 
     @property
     def refundable(self) -> Decimal:
@@ -111,7 +115,6 @@ def payment_totals(entries: Iterable[object], currency: str) -> PaymentTotals:
     voided = get(EntryKind.VOID, ok)
     failed_authorizations = get(EntryKind.AUTHORIZATION, EntryState.FAILED)
     authorized = get(EntryKind.AUTHORIZATION, ok) - captured - voided - failed_authorizations
-    authorized -= get(EntryKind.VOID, "open")
     return PaymentTotals(
         currency=currency,
         authorized=max(authorized, Decimal(0)),
@@ -121,6 +124,7 @@ def payment_totals(entries: Iterable[object], currency: str) -> PaymentTotals:
         voided=voided,
         credited=credited,
         failed=failed_authorizations > 0 or get(EntryKind.CAPTURE, EntryState.FAILED) > 0,
+        void_pending=get(EntryKind.VOID, "open"),
     )
 
 

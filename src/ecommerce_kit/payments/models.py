@@ -128,8 +128,9 @@ class Payment(FSMModelMixin, models.Model):
                 & Q(credited__gte=0),
                 name="ek_payment_totals_not_neg",
             ),
+            # Without arithmetic: SQLite compares decimals as floats.
             models.CheckConstraint(
-                condition=Q(refunded__lte=F("captured") - F("refund_pending")),
+                condition=Q(refunded__lte=F("captured")),
                 name="ek_payment_refunded_le_captured",
             ),
             models.UniqueConstraint(

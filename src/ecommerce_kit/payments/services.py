@@ -254,20 +254,6 @@ def _derived(totals: ledger.PaymentTotals) -> dict[str, Any]:
     }
 
 
-def _stored_totals(payment: Payment) -> ledger.PaymentTotals:
-    """A payment's totals as stored (current for every payment of an order whose row is locked)."""
-    return ledger.PaymentTotals(
-        currency=payment.currency,
-        authorized=payment.authorized.amount,
-        captured=payment.captured.amount,
-        refunded=payment.refunded.amount,
-        refund_pending=payment.refund_pending.amount,
-        voided=payment.voided.amount,
-        credited=payment.credited.amount,
-        failed=payment.status == PaymentStatus.FAILED,
-    )
-
-
 def _recompute(
     payment: Payment, *, actor: Actor, note: str, also: Iterable[str] = ()
 ) -> ledger.PaymentTotals:
@@ -322,11 +308,11 @@ def _order_payments(order: Order, current: Iterable[Payment] = ()) -> list[Payme
 
 
 def _order_money(order: Order, payments: Iterable[Payment]) -> ledger.OrderMoney:
-    """Add up the (locked) order's payments, from their stored totals."""
+    """Add up the (locked) order's payments, from their ledgers."""
     return ledger.order_money(
         total=order.total,
         cancelled=order.cancelled_amount,
-        payments=[_stored_totals(payment) for payment in payments],
+        payments=[_totals(payment) for payment in payments],
     )
 
 
@@ -348,11 +334,21 @@ def _settle(
 
 
 def _announce(order: Order, current: Iterable[Payment], *, actor: Actor) -> list[int]:
-    """Announce the (locked) order's money status, then plan what it must give back."""
+    """Plan what the (locked) order must give back, then announce its money status.
+
+    The planned voids and refunds are recorded (``requested``) before the announcement, so that
+    the payments' totals and the order's money already count them.
+    """
     payments = _order_payments(order, current)
     money = _order_money(order, payments)
+    planned = _plan_give_backs(order, money, payments, actor=actor)
+    if planned:
+        for payment in payments:
+            if any(entry.pk in planned for entry in getattr(payment, "_ledger_rows", ())):
+                _recompute(payment, actor=actor, note="give back")
+        money = _order_money(order, payments)
     plugins.announce_order_money(order=order, money=money, actor=_user_or_none(actor))
-    return _plan_give_backs(order, money, payments, actor=actor)
+    return planned
 
 
 def _change(
@@ -1057,11 +1053,14 @@ def on_fulfilments_cancelled(
 
 def release_order_payments(*, order: Order, actor: Actor) -> None:
     """Give back the money of a cancelled order (again): void what is authorized or could still be
-    paid, refund what is captured. Safe to call any number of times."""
+    paid, refund what is captured, and send the voids and refunds already recorded but not
+    answered yet (with their own keys). Safe to call any number of times."""
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
-        calls = _settle_all(locked, _locked_payments(locked), actor=actor, note="release")
-    _call_entries(calls, actor=actor)
+        payments = _locked_payments(locked)
+        calls = _settle_all(locked, payments, actor=actor, note="release")
+        open_entries = [e.pk for p in payments for e in _find(p, state=OPEN_STATES)]
+    _call_entries([*open_entries, *calls], actor=actor)
 
 
 # --- Webhooks --------------------------------------------------------------------------------
@@ -1082,12 +1081,14 @@ def _find_payment_id(gateway_id: str, event: WebhookEvent) -> tuple[int, int]:
     return found
 
 
-def _event_data(event: WebhookEvent, currency: str) -> dict[str, Any]:
+def _event_data(event: WebhookEvent, payment_amount: Money) -> dict[str, Any]:
     """What an event reports, as stored on its record (to apply it again when deferred).
 
-    :raises InvalidInputError: an amount in another currency than the payment's, or not above 0.
+    :raises InvalidInputError: an amount in another currency than the payment's, not above zero,
+        or above the payment's amount.
     """
     amount = event.amount
+    currency = str(payment_amount.currency)
     if amount is not None:
         if not isinstance(amount, Money) or str(amount.currency) != currency:
             raise InvalidInputError(
@@ -1095,6 +1096,10 @@ def _event_data(event: WebhookEvent, currency: str) -> dict[str, Any]:
             )
         if not amount.amount.is_finite() or amount.amount <= 0:
             raise InvalidInputError(fields={"amount": [_("The amount must be greater than zero.")]})
+        if amount.amount > payment_amount.amount:
+            raise InvalidInputError(
+                fields={"amount": [_("The amount is more than the payment's amount.")]}
+            )
     message = event.payload.get("message") if isinstance(event.payload, Mapping) else None
     return {
         "type": event.type,
@@ -1316,7 +1321,7 @@ def handle_webhook(*, gateway_id: str, body: bytes, headers: Mapping[str, str]) 
 
     def apply(order: Order, payment: Payment) -> None:
         nonlocal outcome
-        data = _event_data(event, payment.currency)
+        data = _event_data(event, payment.amount)
         try:
             with transaction.atomic():
                 record = WebhookEventRecord.objects.create(
