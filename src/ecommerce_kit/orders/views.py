@@ -8,6 +8,7 @@ from typing import Any
 import django_filters
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -18,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ecommerce_kit.api.fields import MoneyField
 from ecommerce_kit.api.schema import error_responses
 from ecommerce_kit.api.views import KitViewMixin
 from ecommerce_kit.exceptions import NotFoundError, PermissionDeniedError
@@ -159,6 +161,22 @@ class FulfilmentFilter(django_filters.FilterSet):
 
 class CancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    refund = MoneyField(
+        required=False,
+        positive=True,
+        help_text="Staff with refund_payment only: what to refund for the cancelled goods of an "
+        "order part of which has shipped, instead of their share (a whole cancelled order gives "
+        "back everything it holds).",
+    )
+
+    def validate_refund(self, value: Any) -> Any:
+        currency = self.context.get("currency")
+        if currency and str(value.currency) != currency:
+            raise serializers.ValidationError(
+                _("The amount must be in the order's currency, %(currency)s.")
+                % {"currency": currency}
+            )
+        return value
 
 
 @extend_schema_view(
@@ -229,10 +247,16 @@ class OrderViewSet(
         order = self._visible_order(number)
         if order.buyer_id != request.user.pk and not can_cancel_order(order, request.user):
             raise PermissionDeniedError()
-        serializer = CancelSerializer(data=request.data)
+        serializer = CancelSerializer(data=request.data, context={"currency": order.currency})
         serializer.is_valid(raise_exception=True)
+        refund = serializer.validated_data.get("refund")
+        if refund is not None and not selectors.may_refund(request.user):
+            raise PermissionDeniedError()
         order = services.cancel_order(
-            order_id=order.pk, actor=request.user, note=serializer.validated_data["reason"]
+            order_id=order.pk,
+            actor=request.user,
+            note=serializer.validated_data["reason"],
+            refund=refund,
         )
         return _order_response(request, order)
 
@@ -314,7 +338,7 @@ _FULFILMENT_ERRORS = {
     401: "not_authenticated",
     403: "permission_denied (staff without manage_fulfilment)",
     404: "not_found (or not your store's)",
-    409: "transition_not_allowed (out of order)",
+    409: "transition_not_allowed (out of order), payment_missing (the order is on hold)",
 }
 
 
@@ -386,6 +410,35 @@ class FulfilmentViewSet(KitViewMixin, mixins.ListModelMixin, viewsets.GenericVie
             fulfilment_id=fulfilment_id,
             actor=request.user,
             tracking_number=serializer.validated_data["tracking_number"],
+        )
+        return self._respond(request, fulfilment_id)
+
+    @extend_schema(
+        request=CancelSerializer,
+        responses={
+            200: FulfilmentSerializer,
+            **error_responses({400: "invalid", **_FULFILMENT_ERRORS}),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        """Cancel this store's part before it ships: its lines are restocked and its share of the
+        order refunded (or the ``refund`` staff choose); the last part cancelled cancels the
+        order."""
+        fulfilment_id = self._fulfilment_to_move(pk)
+        currency = Fulfilment.objects.filter(pk=fulfilment_id).values_list(
+            "order__currency", flat=True
+        )[0]
+        serializer = CancelSerializer(data=request.data, context={"currency": currency})
+        serializer.is_valid(raise_exception=True)
+        refund = serializer.validated_data.get("refund")
+        if refund is not None and not selectors.may_refund(request.user):
+            raise PermissionDeniedError()
+        services.cancel_fulfilment(
+            fulfilment_id=fulfilment_id,
+            actor=request.user,
+            note=serializer.validated_data["reason"],
+            refund=refund,
         )
         return self._respond(request, fulfilment_id)
 

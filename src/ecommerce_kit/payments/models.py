@@ -75,6 +75,15 @@ class Payment(FSMModelMixin, models.Model):
     refund_pending = _money_field(_("refund pending"))
     voided = _money_field(_("voided"))
     credited = _money_field(_("credited"))
+    live = models.BooleanField(
+        _("live"),
+        default=False,
+        editable=False,
+        help_text=_(
+            "Under way or holding money; an order has one live payment at most. Cleared for good "
+            "once the payment fails, is voided or is refunded in full."
+        ),
+    )
     deferred_events = models.PositiveSmallIntegerField(
         _("deferred events"),
         default=0,
@@ -137,6 +146,9 @@ class Payment(FSMModelMixin, models.Model):
                 fields=["gateway", "reference"],
                 condition=~Q(reference=""),
                 name="ek_payment_gateway_reference",
+            ),
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(live=True), name="ek_payment_one_live_per_order"
             ),
         ]
         permissions = [

@@ -30,7 +30,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from moneyed import Money
@@ -73,7 +73,7 @@ from ecommerce_kit.payments.http import redact
 from ecommerce_kit.payments.models import LedgerEntry, Payment, new_key
 from ecommerce_kit.payments.models import WebhookEvent as WebhookEventRecord
 from ecommerce_kit.payments.states import (
-    LIVE_STATUSES,
+    ENDED_STATUSES,
     OPEN_STATES,
     EntryKind,
     EntrySource,
@@ -265,6 +265,9 @@ def _recompute(
     for name in changed:
         setattr(payment, name, values[name])
     changed += [name for name in also if name not in changed]
+    if payment.live and totals.status in ENDED_STATUSES:
+        payment.live = False  # never live again: money that arrives later is given back
+        changed.append("live")
     source, target = str(payment.status), str(totals.status)
     if target != source:
         payment.settle(target)
@@ -416,11 +419,32 @@ def _give_back(
         if e.state == EntryState.FAILED and e.kind in (EntryKind.VOID, EntryKind.REFUND)
     }
     reason = RefundReason.RELEASE if everything else RefundReason.SURPLUS
+    message = _("Order cancelled.") if everything else _("Paid beyond what is owed.")
     planned: list[int] = []
     left = limit
-    refundable = totals.refundable
-    if left is not None:
-        refundable = min(refundable, left)
+    # Release an authorization first (nothing was taken for it), then refund what was taken.
+    open_void = any(e.kind == EntryKind.VOID and e.state in OPEN_STATES for e in entries)
+    void = Decimal(0)
+    if not open_void and (EntryKind.VOID, "") not in refused:
+        if totals.authorized > 0 and (left is None or left >= totals.authorized):
+            void = totals.authorized
+        elif everything and totals.status == PaymentStatus.PENDING:
+            # A payment the buyer could still complete (a reference or mobile payment).
+            void = payment.amount.amount
+    if void > 0:
+        entry = _book(
+            payment,
+            kind=EntryKind.VOID,
+            state=EntryState.REQUESTED,
+            amount=totals.money(void),
+            key=new_key(),
+            source=EntrySource.SYSTEM,
+            message=message,
+        )
+        planned.append(entry.pk)
+        if left is not None:
+            left -= min(void, totals.authorized)
+    refundable = totals.refundable if left is None else min(totals.refundable, left)
     if refundable > 0 and (EntryKind.REFUND, reason) not in refused:
         entry = _book(
             payment,
@@ -430,33 +454,9 @@ def _give_back(
             key=new_key(),
             source=EntrySource.SYSTEM,
             reason=reason,
-            message=_("Order cancelled.") if everything else _("Paid beyond what is owed."),
+            message=message,
         )
         planned.append(entry.pk)
-        if left is not None:
-            left -= refundable
-    open_void = any(e.kind == EntryKind.VOID and e.state in OPEN_STATES for e in entries)
-    if open_void or (EntryKind.VOID, "") in refused:
-        return planned
-    if totals.authorized > 0 and (left is None or left >= totals.authorized):
-        amount = totals.authorized
-    elif everything and totals.status == PaymentStatus.PENDING:
-        # A payment the buyer could still complete (a reference or mobile payment).
-        amount = payment.amount.amount
-    else:
-        return planned
-    if amount <= 0:
-        return planned
-    entry = _book(
-        payment,
-        kind=EntryKind.VOID,
-        state=EntryState.REQUESTED,
-        amount=totals.money(amount),
-        key=new_key(),
-        source=EntrySource.SYSTEM,
-        message=_("Order cancelled.") if everything else _("Paid beyond what is owed."),
-    )
-    planned.append(entry.pk)
     return planned
 
 
@@ -559,23 +559,25 @@ def _settle_entry(payment: Payment, entry_id: int, answer: _Answer) -> None:
                 message=entry.message,
             )
         return
-    requested = entry.amount
     entry.state = EntryState.SUCCEEDED
     if answer.amount is not None:
         entry.amount = quantize(answer.amount)
     if answer.reference and not _reference_taken(payment, entry, answer.reference):
         entry.reference = answer.reference
     entry.save(update_fields=["state", "amount", "reference", "attempts", "updated_at"])
-    if entry.kind == EntryKind.CAPTURE and entry.amount < requested:
-        _book(
-            payment,
-            kind=EntryKind.VOID,
-            state=EntryState.SUCCEEDED,
-            amount=requested - entry.amount,
-            key=f"{entry.idempotency_key}:rest",
-            source=EntrySource.GATEWAY,
-            message=_("Released by a capture of less than asked."),
-        )
+    if entry.kind == EntryKind.CAPTURE and entry.idempotency_key:
+        # A capture ends its authorization: the provider releases what it did not take.
+        rest = _totals(payment).authorized
+        if rest > 0:
+            _book(
+                payment,
+                kind=EntryKind.VOID,
+                state=EntryState.SUCCEEDED,
+                amount=Money(rest, payment.currency),
+                key=f"{entry.idempotency_key}:rest",
+                source=EntrySource.GATEWAY,
+                message=_("Released by a capture of less than was authorized."),
+            )
 
 
 def _reference_taken(payment: Payment, entry: LedgerEntry, reference: str) -> bool:
@@ -609,26 +611,28 @@ def start_payment(
     gateway, options = _resolve_gateway(gateway_id, currency=order.currency)
     if not isinstance(payment_data, Mapping):
         raise InvalidInputError(fields={"payment_data": [_("Expected an object.")]})
-    live = Payment.objects.filter(order=OuterRef("pk"), status__in=LIVE_STATUSES)
     with transaction.atomic():
-        locked = (
-            Order.objects.select_for_update()
-            .annotate(live_payment=Subquery(live.values("pk")[:1]))
-            .get(pk=order.pk)
-        )
+        locked = Order.objects.select_for_update().get(pk=order.pk)
         if locked.status != OrderStatus.PENDING:
             raise InvalidTransitionError(
                 _("Only a pending order can be paid."), status=str(locked.status)
             )
-        if locked.live_payment is not None:
-            raise PaymentInProgressError(payment=locked.live_payment)
-        payment = Payment.objects.create(
-            order=locked,
-            gateway=gateway.id,
-            currency=locked.currency,
-            amount=locked.total,
-            payment_data=redact(dict(payment_data)),
-        )
+        try:
+            # One live payment per order, by a unique index: a racing start waits for the first
+            # to commit and then fails here (the order's lock alone would not show it the new
+            # payment row under READ COMMITTED).
+            with transaction.atomic():
+                payment = Payment.objects.create(
+                    order=locked,
+                    gateway=gateway.id,
+                    currency=locked.currency,
+                    amount=locked.total,
+                    payment_data=redact(dict(payment_data)),
+                    live=True,
+                )
+        except IntegrityError:
+            live = Payment.objects.filter(order=locked, live=True).values_list("pk", flat=True)
+            raise PaymentInProgressError(payment=live.first()) from None
     try:
         result = gateway.create_payment(
             payment=payment,

@@ -27,14 +27,9 @@ class PaymentStatus(models.TextChoices):
 
 #: Statuses in which money has been taken (and may be refunded).
 CAPTURED_STATUSES = (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED)
-#: Statuses of a payment that is still under way or holds money: an order has at most one such
-#: payment at a time (a new one starts only once the previous one failed, was voided or refunded).
-LIVE_STATUSES = (
-    PaymentStatus.PENDING,
-    PaymentStatus.AUTHORIZED,
-    PaymentStatus.CAPTURED,
-    PaymentStatus.PARTIALLY_REFUNDED,
-)
+#: Statuses that end a payment's life: once it reaches one, an order may start another payment
+#: (money reported for it later is given back, never counted as a second live payment).
+ENDED_STATUSES = (PaymentStatus.FAILED, PaymentStatus.VOIDED, PaymentStatus.REFUNDED)
 
 
 class EntryKind(models.TextChoices):
