@@ -24,12 +24,11 @@ class Command(BaseCommand):
         drifts = recompute_payments(repair=not options["check"])
         for drift in drifts:
             self.stdout.write(
-                f"payment {drift.payment_id}: {drift.field} is {drift.stored}, "
-                f"the ledger says {drift.ledger}"
+                f"{drift.subject}: {drift.field} is {drift.stored}, the ledger says {drift.ledger}"
             )
         if options["check"]:
             if drifts:
                 raise CommandError(f"{len(drifts)} differences from the ledger.")
-            self.stdout.write("Every payment agrees with its ledger.")
+            self.stdout.write("Every payment and order agrees with the ledger.")
         else:
             self.stdout.write(f"{len(drifts)} differences repaired.")
