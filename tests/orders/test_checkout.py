@@ -344,6 +344,31 @@ def test_checkout_gateway_error_keeps_order_pending_then_pay_retries(
     assert _stock(product) == 1
 
 
+def test_checking_out_again_after_a_gateway_error_never_holds_stock_twice(
+    client_for: Any, user: Any
+) -> None:
+    product = ProductFactory(stock_quantity=4)
+    make_cart(user, [(product, 3)])
+    client = client_for(user)
+    first = client.post(URL, checkout_body(payment_data={"token": "tok_error"}), format="json")
+    assert first.status_code == 502
+    assert _stock(product) == 1  # the first order holds 3; its lines are back in the cart
+
+    again = client.post(URL, checkout_body(), format="json")
+
+    assert again.status_code == 201, again.data  # 3 of 4 again: the first order gave them back
+    earlier = Order.objects.get(number=first.data["order"])
+    assert earlier.status == OrderStatus.CANCELLED
+    assert "Superseded" in earlier.history.get(subject="order", transition="cancel").note
+    assert again.data["order"]["status"] == "confirmed"
+    assert _stock(product) == 1
+    # An order paid meanwhile is not touched by a later checkout.
+    make_cart(user, [(product, 1)])
+    assert client.post(URL, checkout_body(), format="json").status_code == 201
+    assert Order.objects.get(number=again.data["order"]["number"]).status == "confirmed"
+    assert _stock(product) == 0
+
+
 def test_checkout_pending_payment_leaves_order_pending_and_empties_cart(
     client_for: Any, user: Any
 ) -> None:
