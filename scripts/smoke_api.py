@@ -12,7 +12,24 @@ API.md checking status codes, body shapes and error codes, sends hostile input (
 JSON nested too deeply, oversized bodies, huge ids) that must never answer 5xx, and then fires
 racing requests (checkouts of the last units of a product, a double-submitted checkout with and
 without an ``Idempotency-Key``, deliveries of one webhook, refreshes of one refresh token,
-registrations with one e-mail address). ``--check-throttles`` also checks that a new
+registrations with one e-mail address).
+
+Payments are checked as a ledger (docs/payments.md): every order and payment answer must carry the
+money it holds and owes (``charged``, ``refunded``, ``held``, ``due``, ``charge_status``,
+``authorize_status``, ``hold_reason``; ``authorized``, ``refund_pending``, ``refunds``) and these
+must add up. The script checks short captures putting an order ``on_hold``, ``pay/`` refused with
+``payment_in_progress``, provider events above the payment's amount refused, refunds reported
+before their capture deferred, a refund whose gateway call times out kept reserved and settled by
+the provider's echo, cancels of the unshipped part of a two-store order (stock and refund of that
+part only) and the seller's view of it, the provider events of a payment delivered shuffled and at
+once ending where their natural order does, and ten ``pay/`` at once without a key.
+
+The dummy gateway's ``timeout_once`` remembers in Django's cache which calls timed out: with
+several server processes, give the site a shared cache (Redis or the database cache), not the
+per-process local-memory one. Staff with view permissions only are checked when
+``SMOKE_VIEWER_USERNAME`` / ``SMOKE_VIEWER_PASSWORD`` name such a user (``view_order``,
+``view_fulfilment`` and ``view_payment``, nothing else); otherwise that check is skipped with a
+note. ``--check-throttles`` also checks that a new
 ``X-Forwarded-For`` per request does not escape the anonymous cart limit (it creates anonymous
 carts until the limit answers 429). The site must have the built-in
 ``dummy`` payment gateway enabled with the webhook secret given in
@@ -66,9 +83,24 @@ ORDER_KEYS = {
     "shipping_address", "fulfilments", "payments", "available_transitions", "created_at",
     "updated_at",
 }  # fmt: skip
-PAYMENT_KEYS = {
-    "id", "gateway", "status", "amount", "captured", "refunded", "next_action", "created_at",
+#: What an order holds and owes (docs/api.md, "Money held for an order"); null to a seller.
+ORDER_MONEY_KEYS = {"charged", "refunded", "held", "due"}
+ORDER_MONEY_FIELDS = ORDER_MONEY_KEYS | {"charge_status", "authorize_status", "hold_reason"}
+ORDER_STATUSES = {
+    "pending", "confirmed", "on_hold", "processing", "shipped", "delivered", "cancelled",
 }  # fmt: skip
+CHARGE_STATUSES = {"none", "partial", "full", "overcharged"}
+AUTHORIZE_STATUSES = {"none", "partial", "full"}
+PAYMENT_KEYS = {
+    "id", "gateway", "status", "amount", "authorized", "captured", "refunded", "refund_pending",
+    "refunds", "next_action", "created_at",
+}  # fmt: skip
+PAYMENT_STATUSES = {
+    "pending", "authorized", "captured", "partially_refunded", "refunded", "failed", "voided",
+}  # fmt: skip
+REFUND_KEYS = {"id", "amount", "state", "reason", "reference", "idempotency_key", "created_at"}
+REFUND_STATES = {"requested", "succeeded", "failed", "unknown"}
+REFUND_REASONS = {"staff", "cancellation", "release", "surplus", "provider"}
 
 
 class CheckFailedError(Exception):
@@ -233,6 +265,16 @@ class Smoke:
     def money(self, amount: Any, currency: str = "AOA") -> dict[str, str]:
         return {"amount": f"{Decimal(amount):.2f}", "currency": currency}
 
+    def amount(self, money: Any) -> Decimal:
+        """The amount of a Money object of an answer (NaN when it is not one, so that any
+        comparison with it fails)."""
+        if isinstance(money, dict) and isinstance(money.get("amount"), str):
+            try:
+                return Decimal(money["amount"])
+            except ArithmeticError:
+                pass
+        return Decimal("NaN")
+
     def run_section(self, name: str, func: Callable[[], None]) -> None:
         self.section = name
         before = self.passed
@@ -277,12 +319,35 @@ class Smoke:
             "fulfilments/{id}/process/", "fulfilments/{id}/ship/", "fulfilments/{id}/deliver/",
             "payment-methods/", "payments/webhooks/{gateway}/", "reviews/{id}/", "wishlist/",
             "wishlist/{product_id}/", "auth/register/", "auth/token/", "auth/token/refresh/",
-            "auth/logout/",
+            "auth/logout/", "fulfilments/{id}/cancel/",
         ):  # fmt: skip
             pattern = re.compile(
                 "^/api/v1/" + re.sub(r"\\\{[^}]+\\\}", r"\{[^}]+\}", re.escape(path)) + "$"
             )
             self.check(any(pattern.match(p) for p in paths), f"schema documents {path}")
+        schemas = doc.get("components", {}).get("schemas", {})
+        order = schemas.get("Order", {}).get("properties", {})
+        payment = schemas.get("Payment", {}).get("properties", {})
+        self.check(
+            ORDER_MONEY_FIELDS | {"view"} <= set(order),
+            f"schema: Order has {sorted(ORDER_MONEY_FIELDS | {'view'} - set(order))}",
+        )
+        self.check(
+            PAYMENT_KEYS <= set(payment),
+            f"schema: Payment has {sorted(PAYMENT_KEYS - set(payment))}",
+        )
+        self.check(
+            "OrderViewEnum" in json.dumps(order.get("view", {})),
+            "schema: Order.view is OrderViewEnum",
+        )
+        self.check(
+            all(order.get(k, {}).get("nullable") is True for k in ("shipping", "tax", "total")),
+            "schema: Order shipping, tax and total are nullable",
+        )
+        self.check(
+            "on_hold" in schemas.get("OrderStatusEnum", {}).get("enum", []),
+            "schema: OrderStatusEnum has on_hold",
+        )
         resp = self.request(
             "GET", self.base + "/api/schema/", absolute=True, headers={"Accept": "*/*"}
         )
@@ -629,6 +694,7 @@ class Smoke:
         )
         self.expect(self.request("POST", f"stores/{resp['slug']}/approve/", user=self.staff), 200)
         self.other_store_slug = resp["slug"]
+        self.other_store_id = resp["id"]
 
         for bad_price in (
             {"amount": 12.5, "currency": "AOA"}, {"amount": "-1.00", "currency": "AOA"},
@@ -828,6 +894,9 @@ class Smoke:
         self.p_other = make("Other Store Item", "300.00", 100, owner=other)
         self.p_race = make("Race Item", "10.00", 100)
         self.p_review = make("Review Item", "700.00", 50)
+        self.p_money = make("Money Item", "1000.00", 200)
+        self.p_split_a = make("Split Item", "1234.50", 50)
+        self.p_split_b = make("Other Split Item", "765.25", 50, owner=other)
 
     def cart_shape(self, resp: Response) -> None:
         body = resp.json
@@ -1174,6 +1243,8 @@ class Smoke:
         }
 
     def order_shape(self, order: dict[str, Any], label: str) -> None:
+        """The full view of an order (the buyer's, or staff's): the contract's keys, the money it
+        holds and owes, and the payments' totals adding up to the order's."""
         self.check(self.has_keys(order, ORDER_KEYS), f"{label}: order keys {order}")
         cur = order["currency"]
         for key in ("subtotal", "shipping", "tax", "total"):
@@ -1216,11 +1287,223 @@ class Smoke:
             bool(re.match(r"^[A-Z0-9]+(-[A-Z0-9]{4}){2,}$", order["number"])),
             f"{label}: order number format {order['number']}",
         )
+        self.order_money_shape(order, label)
+
+    def order_money_shape(self, order: dict[str, Any], label: str) -> None:
+        """``view``, ``status``, ``charge_status``, ``authorize_status``, ``charged``,
+        ``refunded``, ``held``, ``due`` and ``hold_reason`` of a full view, and how they agree."""
+        cur, status = order.get("currency"), order.get("status")
+        self.check(order.get("view") == "full", f"{label}: view is full ({order.get('view')})")
+        self.check(status in ORDER_STATUSES, f"{label}: order status {status!r}")
+        if not self.check(
+            self.has_keys(order, ORDER_MONEY_FIELDS),
+            f"{label}: order money keys {sorted(ORDER_MONEY_FIELDS - set(order))} missing",
+        ):
+            return
+        if not all(
+            self.check(self.is_money(order[k], cur), f"{label}: {k} is Money {order[k]}")
+            for k in sorted(ORDER_MONEY_KEYS)
+        ):
+            return
+        charged, refunded, held, due = (
+            self.amount(order[k]) for k in ("charged", "refunded", "held", "due")
+        )
+        self.check(
+            order["charge_status"] in CHARGE_STATUSES,
+            f"{label}: charge_status {order['charge_status']!r}",
+        )
+        self.check(
+            order["authorize_status"] in AUTHORIZE_STATUSES,
+            f"{label}: authorize_status {order['authorize_status']!r}",
+        )
+        if charged == 0:
+            self.check(
+                order["charge_status"] == "none",
+                f"{label}: nothing charged, charge_status {order['charge_status']!r}",
+            )
+        expected_authorize = "none" if held <= 0 else "partial" if held < due else "full"
+        self.check(
+            order["authorize_status"] == expected_authorize,
+            f"{label}: authorize_status {order['authorize_status']!r} with {held} held of {due} "
+            f"owed (expected {expected_authorize!r})",
+        )
+        self.check(
+            Decimal(0) <= due <= self.amount(order["total"]),
+            f"{label}: 0 <= due ({due}) <= total",
+        )
+        self.check(isinstance(order["hold_reason"], str), f"{label}: hold_reason is a string")
+        if status == "on_hold":
+            self.check(
+                bool(order["hold_reason"]) and held < due,
+                f"{label}: on_hold with a hold_reason and less held ({held}) than owed ({due})",
+            )
+        elif status in ("pending", "confirmed"):
+            self.check(order["hold_reason"] == "", f"{label}: {status} order has no hold_reason")
+        if status == "confirmed":
+            self.check(held >= due, f"{label}: confirmed with {held} held of {due} owed")
+        if status == "pending":
+            self.check(held == 0, f"{label}: pending with {held} held")
+        pays = order.get("payments") or []
+        if pays and all(
+            self.is_money(p.get(k))
+            for p in pays
+            for k in ("captured", "refunded", "refund_pending", "authorized")
+        ):
+            captured = sum(self.amount(p["captured"]) for p in pays)
+            given = sum(self.amount(p["refunded"]) for p in pays)
+            self.check(
+                charged == captured,
+                f"{label}: order charged {charged} = payments captured {captured}",
+            )
+            self.check(
+                refunded == given,
+                f"{label}: order refunded {refunded} = payments refunded {given}",
+            )
+            net = sum(
+                max(
+                    self.amount(p["captured"])
+                    - self.amount(p["refunded"])
+                    - self.amount(p["refund_pending"]),
+                    Decimal(0),
+                )
+                for p in pays
+            )
+            ceiling = sum(
+                max(
+                    self.amount(p["captured"])
+                    - self.amount(p["refunded"])
+                    - self.amount(p["refund_pending"])
+                    + self.amount(p["authorized"]),
+                    Decimal(0),
+                )
+                for p in pays
+            )
+            self.check(
+                net <= held <= ceiling,
+                f"{label}: held {held} between net captured {net} and net captured plus "
+                f"authorized {ceiling}",
+            )
+
+    def seller_view_shape(
+        self, order: dict[str, Any], store_id: int, label: str, lines: int | None = None
+    ) -> None:
+        """A seller's view: only their store's lines and fulfilment, their share as subtotal,
+        no amounts of the whole order, no payments."""
+        self.check(order.get("view") == "seller", f"{label}: view is seller ({order.get('view')})")
+        items = order.get("items") or []
+        self.check(
+            bool(items) and all(i["store"] == store_id for i in items),
+            f"{label}: only the seller's lines {[i['store'] for i in items]}",
+        )
+        if lines is not None:
+            self.check(len(items) == lines, f"{label}: {lines} line(s) ({len(items)})")
+        fuls = order.get("fulfilments") or []
+        self.check(
+            bool(fuls) and all(f["store"]["id"] == store_id for f in fuls),
+            f"{label}: only the seller's fulfilment",
+        )
+        if items and self.is_money(order.get("subtotal")):
+            self.check(
+                self.amount(order["subtotal"]) == sum(self.amount(i["line_total"]) for i in items),
+                f"{label}: subtotal is the seller's share {order['subtotal']}",
+            )
+        else:
+            self.check(False, f"{label}: seller's subtotal is Money {order.get('subtotal')}")
+        nulls: tuple[str, ...] = ("shipping", "tax", "total", "charge_status", "authorize_status")
+        nulls += tuple(sorted(ORDER_MONEY_KEYS))
+        self.check(
+            all(k in order and order[k] is None for k in nulls),
+            f"{label}: {', '.join(nulls)} null "
+            f"({ {k: order.get(k, 'missing') for k in nulls if order.get(k) is not None} })",
+        )
+        self.check(order.get("payments") == [], f"{label}: no payments")
+        reason = order.get("hold_reason")
+        self.check(
+            isinstance(reason, str) and not re.search(r"\d", reason),
+            f"{label}: hold_reason names no amount ({reason!r})",
+        )
 
     def payment_shape(self, pay: dict[str, Any], label: str) -> None:
+        """A payment: the contract's keys and those the ledger added, its refunds adding up to
+        ``refunded`` and ``refund_pending``, and a status that follows from its amounts."""
         self.check(self.has_keys(pay, PAYMENT_KEYS), f"{label}: payment keys {pay}")
-        for key in ("amount", "captured", "refunded"):
-            self.check(self.is_money(pay[key]), f"{label}: payment {key} money")
+        cur = pay["amount"]["currency"] if isinstance(pay.get("amount"), dict) else None
+        money_ok = all(
+            self.check(
+                self.is_money(pay.get(key), cur), f"{label}: payment {key} money {pay.get(key)}"
+            )
+            for key in ("amount", "authorized", "captured", "refunded", "refund_pending")
+        )
+        status = pay.get("status")
+        self.check(status in PAYMENT_STATUSES, f"{label}: payment status {status!r}")
+        self.check(
+            isinstance(pay.get("created_at"), str) and bool(ISO_TS_RE.match(pay["created_at"])),
+            f"{label}: payment created_at ISO 8601 with zone",
+        )
+        refunds = pay.get("refunds")
+        listed = self.check(isinstance(refunds, list), f"{label}: payment refunds is a list")
+        if not listed or not isinstance(refunds, list):
+            return
+        for refund in refunds:
+            self.check(
+                isinstance(refund, dict) and set(refund) == REFUND_KEYS,
+                f"{label}: refund keys {refund}",
+            )
+            if not isinstance(refund, dict) or not REFUND_KEYS <= set(refund):
+                return
+            self.check(
+                self.is_money(refund["amount"], cur) and self.amount(refund["amount"]) > 0,
+                f"{label}: refund amount above zero {refund['amount']}",
+            )
+            self.check(
+                refund["state"] in REFUND_STATES and refund["reason"] in REFUND_REASONS,
+                f"{label}: refund state {refund['state']!r} and reason {refund['reason']!r}",
+            )
+            self.check(
+                isinstance(refund["reference"], str)
+                and (
+                    refund["idempotency_key"] is None or isinstance(refund["idempotency_key"], str)
+                )
+                and isinstance(refund["created_at"], str)
+                and bool(ISO_TS_RE.match(refund["created_at"])),
+                f"{label}: refund reference, idempotency_key, created_at {refund}",
+            )
+        if not money_ok or not all(self.is_money(r.get("amount")) for r in refunds):
+            return
+        captured, refunded, pending, authorized = (
+            self.amount(pay[k]) for k in ("captured", "refunded", "refund_pending", "authorized")
+        )
+        done = sum(
+            (self.amount(r["amount"]) for r in refunds if r["state"] == "succeeded"), Decimal(0)
+        )
+        open_ = sum(
+            (self.amount(r["amount"]) for r in refunds if r["state"] in ("requested", "unknown")),
+            Decimal(0),
+        )
+        self.check(
+            done == refunded and open_ == pending,
+            f"{label}: refunds add up: succeeded {done} = refunded {refunded}, "
+            f"open {open_} = refund_pending {pending}",
+        )
+        self.check(
+            refunded + pending <= captured,
+            f"{label}: refunded {refunded} + refund_pending {pending} <= captured {captured}",
+        )
+        if captured > 0:
+            expected = (
+                {"refunded"}
+                if refunded >= captured
+                else ({"partially_refunded"} if refunded > 0 else {"captured"})
+            )
+        elif authorized > 0:
+            expected = {"authorized"}
+        else:
+            expected = {"voided", "failed", "pending"}
+        self.check(
+            status in expected,
+            f"{label}: payment status {status!r} with captured {captured}, refunded {refunded}, "
+            f"authorized {authorized} (expected {sorted(expected)})",
+        )
 
     def sign(self, raw: bytes) -> str:
         return "sha256=" + hmac.new(self.secret.encode(), raw, hashlib.sha256).hexdigest()
@@ -1371,10 +1654,22 @@ class Smoke:
             "not_found",
             "unknown order",
         )
-        self.expect(
+        resp = self.expect(
             self.request("GET", f"orders/{order['number']}/", user=self.seller),
             200,
             label="seller with a fulfilment sees the order",
+        )
+        self.seller_view_shape(resp.json, self.store_id, "seller's view", lines=1)
+        self.check(
+            resp["status"] == "confirmed" and resp["hold_reason"] == "",
+            "seller's view: status as it is",
+            resp,
+        )
+        self.expect(
+            self.request("GET", f"orders/{order['number']}/payments/", user=self.seller),
+            404,
+            "not_found",
+            "a seller may not list the order's payments",
         )
         self.expect(
             self.request("GET", f"orders/{order['number']}/", user=self.other_seller),
@@ -1382,10 +1677,14 @@ class Smoke:
             "not_found",
             "unrelated seller",
         )
-        self.expect(
+        resp = self.expect(
             self.request("GET", f"orders/{order['number']}/", user=self.staff),
             200,
             label="staff sees the order",
+        )
+        self.order_shape(resp.json, "staff's view")
+        self.check(
+            resp["payments"] == got["payments"], "staff with view_payment sees the payments", resp
         )
         resp = self.expect(
             self.request("GET", f"orders/{order['number']}/payments/", user=buyer), 200
@@ -1426,12 +1725,64 @@ class Smoke:
             resp,
         )
         self.check(self.product_stock(p["id"]) == stock1 - 1, "pending order reserves stock")
+        self.payment_shape(payment, "pending payment")
+        self.check(
+            payment["refunds"] == []
+            and all(payment[k] == self.money("0") for k in ("authorized", "captured", "refunded")),
+            "a pending payment holds nothing",
+            resp,
+        )
+        self.check(
+            order["charge_status"] == "none"
+            and order["authorize_status"] == "none"
+            and order["held"] == self.money("0")
+            and order["due"] == order["total"],
+            "a pending order holds nothing and is owed its total",
+            resp,
+        )
+        self.check("pay" in order["available_transitions"], "pay offered on a pending order", resp)
+        resp = self.request(
+            "POST",
+            f"orders/{order['number']}/pay/",
+            {"payment_method": "dummy", "payment_data": {"token": "tok_success"}},
+            user=buyer,
+        )
+        self.expect(resp, 409, "payment_in_progress", "pay/ while a payment is under way")
+        if resp.status == 409:
+            self.check(
+                resp["payment"] == payment["id"], "payment_in_progress names the payment", resp
+            )
+        got = self.order(order["number"], buyer)
+        self.check(
+            [x["id"] for x in got["payments"]] == [payment["id"]]
+            and got["payments"][0]["status"] == "pending",
+            "payment_in_progress started no payment",
+        )
         event = {
             "event_id": f"evt-{self.suffix}-1",
             "payment_id": payment["id"],
             "type": "payment.captured",
             "amount": payment["amount"],
         }
+        over = self.money(self.amount(payment["amount"]) + Decimal("0.01"))
+        for kind in ("captured", "authorized", "refunded"):
+            resp = self.webhook(
+                {
+                    **event,
+                    "event_id": f"evt-{self.suffix}-over-{kind}",
+                    "type": f"payment.{kind}",
+                    "amount": over,
+                }
+            )
+            self.expect(resp, 400, "invalid", f"{kind} event above the payment's amount")
+        resp = self.webhook(
+            {**event, "event_id": f"evt-{self.suffix}-usd", "amount": self.money("1.00", "USD")}
+        )
+        self.expect(resp, 400, "invalid", "capture event in another currency")
+        self.check(
+            self.order(order["number"], buyer)["payments"] == got["payments"],
+            "refused events changed nothing",
+        )
         resp = self.webhook(event, signature="sha256=" + "0" * 64)
         self.expect(resp, 400, "invalid_signature", "forged signature")
         resp = self.request("POST", "payments/webhooks/dummy/", raw=json.dumps(event).encode())
@@ -1443,7 +1794,9 @@ class Smoke:
         self.expect(self.webhook(event, gateway="nope"), 404, label="unknown gateway")
         resp = self.webhook(event)
         self.expect(resp, 200, label="signed webhook")
+        self.check(resp["result"] == "captured", "webhook result 'captured'", resp)
         got = self.order(order["number"], buyer)
+        self.order_shape(got, "order paid by webhook")
         self.check(got["status"] == "confirmed", "webhook capture confirms the order", resp)
         self.check(
             got["payments"][0]["status"] == "captured"
@@ -1452,6 +1805,7 @@ class Smoke:
         )
         resp = self.webhook(event)
         self.expect(resp, 200, label="same webhook again")
+        self.check(resp["result"] == "duplicate", "a replayed event is a duplicate", resp)
         again = self.order(order["number"], buyer)
         self.check(
             again["payments"] == got["payments"] and again["status"] == "confirmed",
@@ -1481,7 +1835,8 @@ class Smoke:
                 resp.status < 500, f"signed malformed webhook {bad[:40]!r} is not a 5xx", resp
             )
 
-        # A capture of less than the amount due does not pay the order; it is given back.
+        # A capture of less than the amount due does not pay the order: it is on hold, the money
+        # stays held, and cancelling the order gives it back.
         self.fill_cart(buyer, p, 1)
         resp = self.expect(
             self.request("POST", "checkout/", self.checkout_body("tok_pending"), user=buyer),
@@ -1512,16 +1867,61 @@ class Smoke:
         )
         self.expect(resp, 200, label="short capture webhook")
         got = self.order(short_order["number"], buyer)
-        self.check(got["status"] == "pending", "a short capture leaves the order pending", resp)
+        self.order_shape(got, "short-captured order")
+        self.check(got["status"] == "on_hold", "a short capture puts the order on hold", resp)
         pay = got["payments"][0]
         self.check(
             pay["captured"] == self.money("1.00")
-            and pay["refunded"] == self.money("1.00")
-            and pay["status"] == "refunded",
-            f"a short capture is refunded ({pay['status']})",
+            and pay["refunded"] == self.money("0")
+            and pay["status"] == "captured",
+            f"a short capture stays held ({pay['status']}, refunded {pay['refunded']})",
+        )
+        self.check(
+            got["charge_status"] == "partial"
+            and got["held"] == self.money("1.00")
+            and got["due"] == short_order["total"]
+            and bool(got["hold_reason"]),
+            "on hold: 1.00 held of the total, with a hold_reason",
+        )
+        ful = short_order["fulfilments"][0]["id"]
+        resp = self.request("POST", f"fulfilments/{ful}/process/", user=self.seller)
+        self.expect(resp, 409, "payment_missing", "process an order on hold")
+        seller_view = self.expect(
+            self.request("GET", f"orders/{short_order['number']}/", user=self.seller),
+            200,
+            label="seller reads an order on hold",
+        ).json
+        self.seller_view_shape(seller_view, self.store_id, "seller's view of an order on hold")
+        self.check(
+            seller_view.get("status") == "on_hold" and bool(seller_view.get("hold_reason")),
+            "the seller sees that the order is on hold",
+        )
+        resp = self.request(
+            "POST",
+            f"orders/{short_order['number']}/pay/",
+            {"payment_method": "dummy", "payment_data": {"token": "tok_success"}},
+            user=buyer,
+        )
+        self.check(
+            resp.status == 409
+            and resp["code"] in ("payment_in_progress", "transition_not_allowed"),
+            "pay/ while a payment holds money is refused",
+            resp,
         )
         resp = self.request("POST", f"orders/{short_order['number']}/cancel/", user=buyer)
         self.expect(resp, 200, label="cancel the short-captured order")
+        if resp.status == 200:
+            self.order_shape(resp.json, "cancelled short-captured order")
+            pay = resp["payments"][0]
+            self.check(
+                resp["status"] == "cancelled"
+                and pay["refunded"] == self.money("1.00")
+                and pay["status"] == "refunded"
+                and [r["reason"] for r in pay["refunds"]] == ["release"]
+                and resp["held"] == self.money("0"),
+                "cancelling gives the short capture back",
+                resp,
+            )
 
         # tok_error then pay/
         self.fill_cart(buyer, p, 1)
@@ -1755,7 +2155,22 @@ class Smoke:
             "partial refund recorded",
             resp,
         )
-        self.expect(
+        self.order_shape(got, "order refunded in part")
+        self.check(
+            [(r["amount"], r["state"], r["reason"]) for r in pay["refunds"]]
+            == [(self.money("1000.00"), "succeeded", "staff")]
+            and bool(pay["refunds"][0]["idempotency_key"])
+            and bool(pay["refunds"][0]["reference"]),
+            "the staff refund is listed with the kit's key and the provider's reference",
+        )
+        self.check(
+            got["status"] == "confirmed"
+            and got["due"] == self.money("1500.00")
+            and got["held"] == self.money("1500.00")
+            and got["refunded"] == self.money("1000.00"),
+            f"a staff refund lowers what is owed; the order stays {got['status']}",
+        )
+        resp = self.expect(
             self.request(
                 "POST",
                 f"orders/{number}/refund/",
@@ -1766,6 +2181,12 @@ class Smoke:
             "refund_exceeds_captured",
             "refund over the rest",
         )
+        if resp.status == 409:
+            self.check(
+                resp["refundable"] == self.money("1500.00"),
+                "refund_exceeds_captured says what is refundable",
+                resp,
+            )
         resp = self.request(
             "POST", f"orders/{number}/refund/", {"amount": self.money("1500.00")}, user=self.staff
         )
@@ -1775,6 +2196,12 @@ class Smoke:
             pay["refunded"] == self.money("2500.00") and pay["status"] == "refunded",
             "refunds add up",
             resp,
+        )
+        got = self.order(number, self.staff)
+        self.order_shape(got, "order refunded in full by staff")
+        self.check(
+            got["status"] != "on_hold" and got["due"] == self.money("0"),
+            f"an order refunded in full by staff owes nothing and is not on hold ({got['status']})",
         )
         self.expect(
             self.request(
@@ -2093,6 +2520,593 @@ class Smoke:
         self.check(resp.status == 204, "wishlist delete 204", resp)
         resp = self.request("DELETE", f"wishlist/{p['id']}/", user=buyer)
         self.check(resp.status in (204, 404), "wishlist delete twice 204/404", resp)
+
+    # --- money: the ledger's guarantees --------------------------------------------------------
+
+    def live_payment(self, order: dict[str, Any]) -> dict[str, Any]:
+        """The order's payment that did not fail (the last one when all did)."""
+        pays = order.get("payments") or [{}]
+        return next((x for x in reversed(pays) if x.get("status") != "failed"), pays[-1])
+
+    def share(self, order: dict[str, Any], lines: Iterable[dict[str, Any]]) -> Decimal:
+        """The share of cancelled lines (docs/checkout.md): their value, plus the order's shipping
+        and tax in proportion, each rounded half up to the minor unit."""
+        value = sum((self.amount(i["line_total"]) for i in lines), Decimal(0))
+        subtotal = self.amount(order["subtotal"])
+        cent = Decimal("0.01")
+        return (
+            value
+            + (self.amount(order["shipping"]) * value / subtotal).quantize(cent, "ROUND_HALF_UP")
+            + (self.amount(order["tax"]) * value / subtotal).quantize(cent, "ROUND_HALF_UP")
+        )
+
+    def money_flows(self) -> None:
+        """Held money, deferred events, refunds under way and cancels of unshipped parts."""
+        p, staff = self.p_money, self.staff
+        buyer = self.register("money")
+
+        # A refund reported before its capture is kept and applied once the capture is booked.
+        self.fill_cart(buyer, p, 1)
+        stock = self.product_stock(p["id"])
+        resp = self.expect(
+            self.request("POST", "checkout/", self.checkout_body("tok_pending"), user=buyer),
+            201,
+            label="checkout tok_pending (deferred refund)",
+        )
+        order, payment = resp["order"], resp["payment"]
+        number = order["number"]
+        refund_event = {
+            "event_id": f"evt-{self.suffix}-early-refund",
+            "payment_id": payment["id"],
+            "type": "payment.refunded",
+            "amount": self.money("100.00"),
+        }
+        resp = self.expect(self.webhook(refund_event), 200, label="refund before its capture")
+        self.check(
+            str(resp["result"]).startswith("deferred"),
+            "a refund before its capture is deferred",
+            resp,
+        )
+        got = self.order(number, buyer)
+        self.order_shape(got, "order with a deferred refund")
+        pay = got["payments"][0]
+        self.check(
+            pay["status"] == "pending"
+            and pay["refunded"] == self.money("0")
+            and pay["refunds"] == []
+            and got["status"] == "pending",
+            "a deferred refund changes nothing yet",
+        )
+        resp = self.expect(self.webhook(refund_event), 200, label="deferred refund redelivered")
+        self.check(
+            resp["result"] == "duplicate", "a redelivered deferred event is a duplicate", resp
+        )
+        capture = {
+            "event_id": f"evt-{self.suffix}-late-capture",
+            "payment_id": payment["id"],
+            "type": "payment.captured",
+        }
+        resp = self.expect(self.webhook(capture), 200, label="capture after its refund")
+        got = self.order(number, buyer)
+        self.order_shape(got, "order after the deferred refund applied")
+        pay = got["payments"][0]
+        self.check(
+            pay["captured"] == self.money("1000.00")
+            and pay["refunded"] == self.money("100.00")
+            and pay["status"] == "partially_refunded"
+            and [(r["amount"], r["state"], r["reason"]) for r in pay["refunds"]]
+            == [(self.money("100.00"), "succeeded", "provider")],
+            f"the deferred refund is applied once the capture is booked ({pay['status']}, "
+            f"refunded {pay['refunded']})",
+        )
+        self.check(
+            got["status"] == "on_hold"
+            and got["held"] == self.money("900.00")
+            and got["due"] == self.money("1000.00"),
+            f"a refund made at the provider does not lower what is owed: on hold ({got['status']})",
+        )
+        resp = self.request(
+            "POST", f"fulfilments/{order['fulfilments'][0]['id']}/process/", user=self.seller
+        )
+        self.expect(resp, 409, "payment_missing", "process an order held short by a chargeback")
+        resp = self.expect(
+            self.request("POST", f"orders/{number}/cancel/", user=buyer),
+            200,
+            label="buyer cancels an order on hold",
+        )
+        if resp.status == 200:
+            self.order_shape(resp.json, "cancelled order on hold")
+            pay = resp["payments"][0]
+            self.check(
+                resp["status"] == "cancelled"
+                and pay["refunded"] == self.money("1000.00")
+                and pay["status"] == "refunded"
+                and resp["held"] == self.money("0"),
+                "cancelling gives back what was still held (900.00)",
+                resp,
+            )
+        self.check(self.product_stock(p["id"]) == stock, "the cancelled order's stock is back")
+
+        # A refund whose gateway call times out stays reserved; the provider's echo settles it.
+        self.fill_cart(buyer, p, 1)
+        resp = self.expect(
+            self.request(
+                "POST",
+                "checkout/",
+                self.checkout_body(
+                    payment_data={"token": "tok_success", "timeout_once": ["refund"]}
+                ),
+                user=buyer,
+            ),
+            201,
+            label="checkout with timeout_once refund",
+        )
+        order, payment = resp["order"], resp["payment"]
+        number = self.timeout_order = order["number"]
+        self.check(
+            order["status"] == "confirmed" and payment["status"] == "captured",
+            "timeout_once does not affect the payment itself",
+            resp,
+        )
+        resp = self.request(
+            "POST", f"orders/{number}/refund/", {"amount": self.money("300.00")}, user=staff
+        )
+        self.expect(resp, 502, "gateway_error", "a refund whose gateway call times out")
+        got = self.order(number, staff)
+        self.order_shape(got, "order with a refund under way")
+        pay = got["payments"][0]
+        refunds = pay["refunds"]
+        self.check(
+            pay["refund_pending"] == self.money("300.00")
+            and pay["refunded"] == self.money("0")
+            and pay["captured"] == self.money("1000.00")
+            and pay["status"] == "captured",
+            f"the timed-out refund stays reserved (refund_pending {pay['refund_pending']}, "
+            f"refunded {pay['refunded']})",
+        )
+        self.check(
+            len(refunds) == 1
+            and refunds[0]["amount"] == self.money("300.00")
+            and refunds[0]["state"] in ("unknown", "requested")
+            and refunds[0]["reason"] == "staff"
+            and bool(refunds[0]["idempotency_key"]),
+            f"the refund is listed, open, with the kit's key {refunds}",
+        )
+        self.check(
+            got["status"] == "confirmed"
+            and got["held"] == self.money("700.00")
+            and got["due"] == self.money("700.00"),
+            f"a staff refund under way lowers what is owed, the order stays {got['status']}",
+        )
+        resp = self.request(
+            "POST", f"orders/{number}/refund/", {"amount": self.money("700.01")}, user=staff
+        )
+        self.expect(resp, 409, "refund_exceeds_captured", "refund more than the rest (one open)")
+        if resp.status == 409:
+            self.check(
+                resp["refundable"] == self.money("700.00"),
+                "refundable leaves out the refund under way",
+                resp,
+            )
+        key = refunds[0]["idempotency_key"] if refunds else None
+        if isinstance(key, str) and key:
+            reference = f"dummy_refund_{key}"
+            echo = {
+                "payment_id": payment["id"],
+                "type": "payment.refunded",
+                "amount": self.money("300.00"),
+            }
+            by_reference = {
+                **echo,
+                "event_id": f"evt-{self.suffix}-ref-only",
+                "reference": reference,
+            }
+            resp = self.expect(
+                self.webhook(by_reference), 200, label="echo by reference while unanswered"
+            )
+            self.check(
+                str(resp["result"]).startswith("deferred"),
+                "an echo naming only the provider's reference waits for the kit's refund",
+                resp,
+            )
+            pay = self.order(number, staff)["payments"][0]
+            self.check(
+                pay["refunded"] == self.money("0")
+                and pay["refund_pending"] == self.money("300.00"),
+                "the deferred echo changed nothing",
+            )
+            resp = self.expect(
+                self.webhook(
+                    {
+                        **echo,
+                        "event_id": f"evt-{self.suffix}-key-echo",
+                        "idempotency_key": key,
+                        "reference": reference,
+                    }
+                ),
+                200,
+                label="echo naming the kit's key",
+            )
+            self.check("settled" in str(resp["result"]), "the echo settles the refund", resp)
+            got = self.order(number, staff)
+            self.order_shape(got, "order after the refund settled")
+            pay = got["payments"][0]
+            self.check(
+                pay["refunded"] == self.money("300.00")
+                and pay["refund_pending"] == self.money("0")
+                and pay["status"] == "partially_refunded"
+                and [(r["amount"], r["state"], r["reference"]) for r in pay["refunds"]]
+                == [(self.money("300.00"), "succeeded", reference)],
+                f"the refund is booked once, with the provider's reference {pay['refunds']}",
+            )
+            self.check(
+                got["status"] == "confirmed" and got["held"] == self.money("700.00"),
+                "the order still holds 700.00",
+            )
+            for label, event in (
+                ("by key", {**echo, "event_id": f"evt-{self.suffix}-key2", "idempotency_key": key}),
+                (
+                    "by reference",
+                    {**echo, "event_id": f"evt-{self.suffix}-ref2", "reference": reference},
+                ),
+                ("the deferred one again", by_reference),
+            ):
+                resp = self.expect(self.webhook(event), 200, label=f"another echo {label}")
+                self.check(
+                    str(resp["result"]).startswith("duplicate"),
+                    f"another echo {label} is a duplicate",
+                    resp,
+                )
+            pay = self.order(number, staff)["payments"][0]
+            self.check(
+                pay["refunded"] == self.money("300.00") and len(pay["refunds"]) == 1,
+                f"echoes never book the refund twice (refunded {pay['refunded']})",
+            )
+            resp = self.request(
+                "POST", f"orders/{number}/refund/", {"amount": self.money("700.01")}, user=staff
+            )
+            self.expect(resp, 409, "refund_exceeds_captured", "refund more than the rest")
+            if resp.status == 409:
+                self.check(resp["refundable"] == self.money("700.00"), "700.00 refundable", resp)
+
+        self.split_order_staff_cancel()
+        self.split_order_seller_cancels()
+        self.cancel_refund_above_refundable()
+        self.view_only_staff()
+
+    def split_order_staff_cancel(self) -> None:
+        """Staff cancel a two-store order after one store shipped: only the rest is cancelled."""
+        buyer, a, b = self.register("split"), self.p_split_a, self.p_split_b
+        self.expect(self.request("DELETE", "cart/", user=buyer), 204)
+        for product, quantity in ((a, 2), (b, 3)):
+            self.expect(
+                self.request(
+                    "POST",
+                    "cart/items/",
+                    {"product": product["id"], "quantity": quantity},
+                    user=buyer,
+                ),
+                201,
+                label="fill a two-store cart",
+            )
+        stock_a, stock_b = self.product_stock(a["id"]), self.product_stock(b["id"])
+        resp = self.expect(
+            self.request("POST", "checkout/", self.checkout_body(), user=buyer),
+            201,
+            label="two-store checkout (staff cancel)",
+        )
+        order = resp["order"]
+        number = order["number"]
+        self.check(order["status"] == "confirmed", "two-store order confirmed", resp)
+        self.check(
+            (self.product_stock(a["id"]), self.product_stock(b["id"]))
+            == (stock_a - 2, stock_b - 3),
+            "both stores' stock reserved",
+        )
+        mine = next(f for f in order["fulfilments"] if f["store"]["id"] == self.store_id)
+        theirs = next(f for f in order["fulfilments"] if f["store"]["id"] == self.other_store_id)
+        lines_b = [i for i in order["items"] if i["store"] == self.other_store_id]
+        total = self.amount(order["total"])
+        share = self.share(order, lines_b)
+        for user, store, subtotal, other_ful in (
+            (self.seller, self.store_id, "2469.00", theirs["id"]),
+            (self.other_seller, self.other_store_id, "2295.75", mine["id"]),
+        ):
+            view = self.expect(
+                self.request("GET", f"orders/{number}/", user=user), 200, label="seller reads"
+            ).json
+            self.seller_view_shape(view, store, f"seller's view of store {store}", lines=1)
+            self.check(
+                view.get("subtotal") == self.money(subtotal),
+                f"the seller's subtotal is their lines ({view.get('subtotal')})",
+            )
+            self.check(
+                all(f.get("id") != other_ful for f in view.get("fulfilments") or []),
+                "no other store's fulfilment in the seller's view",
+            )
+            self.expect(
+                self.request("GET", f"orders/{number}/payments/", user=user),
+                404,
+                "not_found",
+                "a seller may not list the payments",
+            )
+        self.expect(
+            self.request("POST", f"fulfilments/{mine['id']}/process/", user=self.seller), 200
+        )
+        self.expect(self.request("POST", f"fulfilments/{mine['id']}/ship/", user=self.seller), 200)
+        self.check(
+            self.order(number, buyer)["status"] == "processing",
+            "processing while one store shipped and the other did not",
+        )
+        resp = self.expect(
+            self.request(
+                "POST", f"orders/{number}/cancel/", {"reason": "smoke: partial"}, user=self.staff
+            ),
+            200,
+            label="staff cancel after one store shipped",
+        )
+        if resp.status == 200:
+            self.order_shape(resp.json, "order cancelled in part")
+        got = self.order(number, buyer)
+        self.order_shape(got, "order cancelled in part (buyer)")
+        statuses = {f["store"]["id"]: f["status"] for f in got["fulfilments"]}
+        self.check(
+            statuses == {self.store_id: "shipped", self.other_store_id: "cancelled"},
+            f"only the unshipped part is cancelled {statuses}",
+        )
+        self.check(
+            got["status"] == "shipped",
+            f"the order goes on with its shipped part ({got['status']})",
+        )
+        self.check(
+            (self.product_stock(a["id"]), self.product_stock(b["id"])) == (stock_a - 2, stock_b),
+            "stock comes back for the cancelled lines only",
+        )
+        pay = self.live_payment(got)
+        self.check(
+            [(r["amount"], r["state"], r["reason"]) for r in pay.get("refunds", [])]
+            == [(self.money(share), "succeeded", "cancellation")]
+            and pay.get("refunded") == self.money(share)
+            and pay.get("status") == "partially_refunded",
+            f"the cancelled part is refunded at its share {share} ({pay.get('refunds')})",
+        )
+        self.check(
+            got["due"] == self.money(total - share)
+            and got["held"] == self.money(total - share)
+            and got["charged"] == self.money(total)
+            and got["refunded"] == self.money(share),
+            f"the order is owed and holds its shipped part {total - share} "
+            f"(due {got['due']}, held {got['held']})",
+        )
+        for user, store, status in (
+            (self.seller, self.store_id, "shipped"),
+            (self.other_seller, self.other_store_id, "cancelled"),
+        ):
+            view = self.expect(
+                self.request("GET", f"orders/{number}/", user=user), 200, label="seller reads"
+            ).json
+            self.seller_view_shape(
+                view, store, f"seller's view after the cancel ({store})", lines=1
+            )
+            self.check(
+                [f["status"] for f in view.get("fulfilments") or []] == [status],
+                f"the seller sees their fulfilment {status}",
+            )
+        resp = self.request("POST", f"orders/{number}/cancel/", user=self.staff)
+        self.expect(resp, 409, "transition_not_allowed", "cancel the shipped rest")
+        self.expect(
+            self.request("POST", f"fulfilments/{theirs['id']}/process/", user=self.other_seller),
+            409,
+            "transition_not_allowed",
+            "process a cancelled fulfilment",
+        )
+        self.check(
+            (self.product_stock(a["id"]), self.product_stock(b["id"])) == (stock_a - 2, stock_b),
+            "nothing restocked twice",
+        )
+        self.expect(
+            self.request("POST", f"fulfilments/{mine['id']}/deliver/", user=self.seller), 200
+        )
+        got = self.order(number, buyer)
+        self.check(got["status"] == "delivered", f"the shipped part is delivered ({got['status']})")
+        self.check(
+            self.live_payment(got).get("refunded") == self.money(share),
+            "delivery moved no money",
+        )
+
+    def split_order_seller_cancels(self) -> None:
+        """Each store cancels its own part: the first is refunded at its share, the last cancels
+        the order and gives back everything."""
+        buyer, a, b = self.register("split2"), self.p_split_a, self.p_split_b
+        self.expect(self.request("DELETE", "cart/", user=buyer), 204)
+        for product in (a, b):
+            self.expect(
+                self.request(
+                    "POST", "cart/items/", {"product": product["id"], "quantity": 1}, user=buyer
+                ),
+                201,
+                label="fill a two-store cart",
+            )
+        stock_a, stock_b = self.product_stock(a["id"]), self.product_stock(b["id"])
+        resp = self.expect(
+            self.request("POST", "checkout/", self.checkout_body(), user=buyer),
+            201,
+            label="two-store checkout (seller cancels)",
+        )
+        order = resp["order"]
+        number = order["number"]
+        mine = next(f for f in order["fulfilments"] if f["store"]["id"] == self.store_id)
+        theirs = next(f for f in order["fulfilments"] if f["store"]["id"] == self.other_store_id)
+        total = self.amount(order["total"])
+        share = self.share(order, [i for i in order["items"] if i["store"] == self.other_store_id])
+        self.expect(
+            self.request("POST", f"fulfilments/{theirs['id']}/cancel/", user=self.seller),
+            404,
+            "not_found",
+            "cancel another store's fulfilment",
+        )
+        self.expect(
+            self.request("POST", f"fulfilments/{theirs['id']}/cancel/", user=buyer),
+            404,
+            "not_found",
+            "buyer cancels a fulfilment",
+        )
+        resp = self.expect(
+            self.request(
+                "POST",
+                f"fulfilments/{theirs['id']}/cancel/",
+                {"reason": "smoke: out of stock"},
+                user=self.other_seller,
+            ),
+            200,
+            label="a store cancels its part",
+        )
+        got = self.order(number, buyer)
+        self.order_shape(got, "order with one part cancelled")
+        pay = self.live_payment(got)
+        self.check(
+            got["status"] == "confirmed"
+            and got["due"] == self.money(total - share)
+            and got["held"] == self.money(total - share)
+            and pay.get("refunded") == self.money(share)
+            and [r["reason"] for r in pay.get("refunds", [])] == ["cancellation"],
+            f"the part is refunded at its share {share}; the rest stays paid ({got['status']}, "
+            f"due {got['due']}, refunded {pay.get('refunded')})",
+        )
+        self.check(
+            (self.product_stock(a["id"]), self.product_stock(b["id"])) == (stock_a - 1, stock_b),
+            "only the cancelled part is restocked",
+        )
+        self.expect(
+            self.request("POST", f"fulfilments/{theirs['id']}/cancel/", user=self.other_seller),
+            409,
+            "transition_not_allowed",
+            "cancel a part twice",
+        )
+        self.expect(
+            self.request("POST", f"fulfilments/{mine['id']}/process/", user=self.seller),
+            200,
+            label="the other store goes on",
+        )
+        resp = self.expect(
+            self.request("POST", f"fulfilments/{mine['id']}/cancel/", user=self.seller),
+            200,
+            label="the last part cancelled",
+        )
+        got = self.order(number, buyer)
+        self.order_shape(got, "order whose parts were all cancelled")
+        pay = self.live_payment(got)
+        self.check(
+            got["status"] == "cancelled"
+            and pay.get("refunded") == self.money(total)
+            and pay.get("status") == "refunded"
+            and got["held"] == self.money("0"),
+            f"the last part cancels the order and everything is given back ({got['status']}, "
+            f"refunded {pay.get('refunded')} of {total})",
+        )
+        self.check(
+            (self.product_stock(a["id"]), self.product_stock(b["id"])) == (stock_a, stock_b),
+            "all the stock is back, once",
+        )
+
+    def cancel_refund_above_refundable(self) -> None:
+        """A ``refund`` chosen by staff for cancelled goods is a refund like any other: more than
+        is refundable is 409 refund_exceeds_captured, and nothing is cancelled."""
+        buyer, a, b = self.register("split3"), self.p_split_a, self.p_split_b
+        self.expect(self.request("DELETE", "cart/", user=buyer), 204)
+        for product in (a, b):
+            self.expect(
+                self.request(
+                    "POST", "cart/items/", {"product": product["id"], "quantity": 1}, user=buyer
+                ),
+                201,
+                label="fill a two-store cart",
+            )
+        resp = self.expect(
+            self.request("POST", "checkout/", self.checkout_body(), user=buyer),
+            201,
+            label="two-store checkout (refund above refundable)",
+        )
+        order = resp["order"]
+        number = order["number"]
+        theirs = next(f for f in order["fulfilments"] if f["store"]["id"] == self.other_store_id)
+        stock_b = self.product_stock(b["id"])
+        too_much = self.money(self.amount(order["total"]) + Decimal("0.01"))
+        resp = self.request(
+            "POST",
+            f"fulfilments/{theirs['id']}/cancel/",
+            {"refund": too_much},
+            user=self.staff,
+        )
+        self.expect(
+            resp,
+            409,
+            "refund_exceeds_captured",
+            f"staff cancel a part with a refund of {too_much['amount']} "
+            f"(total {order['total']['amount']})",
+        )
+        if resp.status == 409:
+            self.check(resp["refundable"] == order["total"], "refundable is the total", resp)
+        got = self.order(number, buyer)
+        pay = self.live_payment(got)
+        self.check(
+            got["status"] == "confirmed"
+            and [f["status"] for f in got["fulfilments"]] == ["pending", "pending"]
+            and pay.get("refunded") == self.money("0")
+            and pay.get("refund_pending") == self.money("0")
+            and self.product_stock(b["id"]) == stock_b,
+            f"a refused refund cancels and refunds nothing (order {got['status']}, fulfilments "
+            f"{[f['status'] for f in got['fulfilments']]}, refunded {pay.get('refunded')})",
+        )
+
+    def view_only_staff(self) -> None:
+        """Staff with view permissions only see orders whole but may not act on them."""
+        username = os.environ.get("SMOKE_VIEWER_USERNAME")
+        password = os.environ.get("SMOKE_VIEWER_PASSWORD")
+        if not username or not password:
+            self.notes.append(
+                "staff with view permissions only: not checked (set SMOKE_VIEWER_USERNAME / "
+                "SMOKE_VIEWER_PASSWORD to a staff user holding view_order, view_fulfilment and "
+                "view_payment only)"
+            )
+            return
+        viewer = self.login(username, password)
+        number = self.timeout_order
+        before = self.order(number, self.staff)
+        resp = self.expect(
+            self.request("GET", f"orders/{number}/", user=viewer), 200, label="viewer reads"
+        )
+        self.order_shape(resp.json, "view-only staff's view")
+        self.check(
+            resp["available_transitions"] == []
+            and all(f["available_transitions"] == [] for f in resp["fulfilments"]),
+            "view-only staff are offered no action",
+            resp,
+        )
+        self.check(resp["payments"] == before["payments"], "view_payment shows the payments", resp)
+        self.expect(
+            self.request("GET", f"orders/{number}/payments/", user=viewer),
+            200,
+            label="viewer lists payments",
+        )
+        ful = before["fulfilments"][0]["id"]
+        for path, body in (
+            (f"orders/{number}/refund/", {"amount": self.money("1.00")}),
+            (f"orders/{number}/cancel/", {}),
+            (f"fulfilments/{ful}/process/", {}),
+            (f"fulfilments/{ful}/cancel/", {}),
+        ):
+            self.expect(
+                self.request("POST", path, body, user=viewer),
+                403,
+                "permission_denied",
+                f"view-only staff POST {path.split('/', 2)[-1]}",
+            )
+        after = self.order(number, self.staff)
+        self.check(
+            after["status"] == before["status"] and after["payments"] == before["payments"],
+            "view-only staff changed nothing",
+        )
 
     def robustness(self) -> None:
         """Hostile but plausible input: never a 5xx, always the contract's error shape."""
@@ -2518,6 +3532,264 @@ class Smoke:
         print("   " + self.race_register)
         self.check(counts == {201: 1, 400: 9}, "one account per e-mail address")
 
+    def provider_events(self, payment_id: int, tag: str) -> list[dict[str, Any]]:
+        """One payment's provider events, in their natural order, then their duplicates: an
+        authorization, a capture in two parts naming their references, a refund naming its
+        reference, a refund made at the provider naming none; the same events again under new
+        event ids (by the slot or the reference they name) and redelivered under their own."""
+        base = {"payment_id": payment_id}
+
+        def event(name: str, kind: str, amount: str, **extra: str) -> dict[str, Any]:
+            return {
+                **base,
+                "event_id": f"evt-{tag}-{name}-{payment_id}-{self.suffix}",
+                "type": f"payment.{kind}",
+                "amount": self.money(amount),
+                **extra,
+            }
+
+        natural = [
+            event("auth", "authorized", "1000.00"),
+            event("cap1", "captured", "600.00", reference=f"cap-1-{tag}"),
+            event("cap2", "captured", "400.00", reference=f"cap-2-{tag}"),
+            event("ref1", "refunded", "150.00", reference=f"ref-1-{tag}"),
+            event("chargeback", "refunded", "50.00"),
+        ]
+        duplicates = [
+            event("auth-again", "authorized", "1000.00"),
+            event("cap1-again", "captured", "600.00", reference=f"cap-1-{tag}"),
+            event("ref1-again", "refunded", "150.00", reference=f"ref-1-{tag}"),
+            natural[2],
+            natural[4],
+        ]
+        return natural + duplicates
+
+    def money_state(self, order: dict[str, Any], tag: str = "") -> dict[str, Any]:
+        """What must not depend on the order in which events arrived."""
+        pay = order["payments"][0] if order.get("payments") else {}
+        refunds = sorted(
+            (
+                r["amount"]["amount"],
+                r["state"],
+                r["reason"],
+                r["reference"].replace(tag, "*") if tag else r["reference"],
+            )
+            for r in pay.get("refunds", [])
+        )
+        return {
+            "order": {
+                k: order.get(k)
+                for k in (
+                    "status",
+                    "charge_status",
+                    "authorize_status",
+                    "charged",
+                    "refunded",
+                    "held",
+                    "due",
+                    "hold_reason",
+                )
+            },
+            "payment": {
+                k: pay.get(k)
+                for k in (
+                    "status",
+                    "amount",
+                    "authorized",
+                    "captured",
+                    "refunded",
+                    "refund_pending",
+                )
+            },
+            "refunds": refunds,
+        }
+
+    def money_races(self) -> None:
+        """Provider events in any order and at once, and payments racing for one order."""
+        p = self.p_money
+        buyer = self.register("events")
+        orders = []
+        for tag in ("natural", "shuffled1", "shuffled2"):
+            self.fill_cart(buyer, p, 1)
+            resp = self.expect(
+                self.request("POST", "checkout/", self.checkout_body("tok_pending"), user=buyer),
+                201,
+                label=f"checkout tok_pending ({tag})",
+            )
+            orders.append((tag, resp["order"]["number"], resp["payment"]["id"]))
+        (tag, number, payment_id), shuffled = orders[0], orders[1:]
+        for event in self.provider_events(payment_id, tag):
+            resp = self.webhook(event)
+            self.expect(resp, 200, label=f"natural order: {event['event_id']}")
+        twin = self.order(number, buyer)
+        self.order_shape(twin, "events in natural order")
+        expected = self.money_state(twin, tag)
+        pay = twin["payments"][0]
+        self.check(
+            pay["captured"] == self.money("1000.00")
+            and pay["refunded"] == self.money("200.00")
+            and pay["authorized"] == self.money("0")
+            and pay["refund_pending"] == self.money("0")
+            and pay["status"] == "partially_refunded"
+            and expected["refunds"]
+            == [
+                ("150.00", "succeeded", "provider", "ref-1-*"),
+                ("50.00", "succeeded", "provider", ""),
+            ],
+            f"natural order: captured in two parts, refunded twice, none booked twice {expected}",
+        )
+        self.check(
+            twin["status"] == "on_hold"
+            and twin["held"] == self.money("800.00")
+            and twin["due"] == self.money("1000.00")
+            and twin["charged"] == self.money("1000.00")
+            and twin["refunded"] == self.money("200.00"),
+            f"natural order: refunds at the provider put the order on hold {expected['order']}",
+        )
+        events = [e for _tag, _n, pid in shuffled for e in self.provider_events(pid, _tag)]
+        secrets.SystemRandom().shuffle(events)
+        answers = self.concurrently([lambda e=e: self.webhook(e) for e in events])
+        counts = Counter(a.status for a in answers)
+        results = Counter(str(a["result"]).split(":")[0] for a in answers if a.status == 200)
+        self.check(
+            counts == {200: len(events)}, f"every shuffled event answered 200 {dict(counts)}"
+        )
+        states = []
+        for tag, number, _pid in shuffled:
+            got = self.order(number, buyer)
+            self.order_shape(got, f"events shuffled ({tag})")
+            state = self.money_state(got, tag)
+            states.append(state)
+            self.check(
+                state == expected,
+                f"{tag}: shuffled concurrent events end where the natural order does\n"
+                f"      natural:  {expected}\n      shuffled: {state}",
+            )
+        for tag, number, payment_id in shuffled:
+            for event in self.provider_events(payment_id, tag):
+                resp = self.webhook(event)
+                self.check(
+                    resp.status == 200 and resp["result"] == "duplicate",
+                    f"{tag}: a delivered event is a duplicate afterwards",
+                    resp,
+                )
+            self.check(
+                self.money_state(self.order(number, buyer), tag) == expected,
+                f"{tag}: redelivering every event changed nothing",
+            )
+        self.race_shuffled = (
+            f"{len(events)} provider events of 2 payments, shuffled and at once: statuses "
+            f"{dict(counts)}, results {dict(results)}; "
+            f"{sum(s == expected for s in states)}/2 match the natural order"
+        )
+        print("   " + self.race_shuffled)
+
+        # A capture naming no part and a part naming its reference: the same in either order.
+        ends: dict[str, tuple[dict[str, Any], list[str]]] = {}
+        for tag in ("unnamed-first", "named-first"):
+            self.fill_cart(buyer, p, 1)
+            resp = self.expect(
+                self.request("POST", "checkout/", self.checkout_body("tok_pending"), user=buyer),
+                201,
+                label=f"checkout tok_pending ({tag})",
+            )
+            number, payment_id = resp["order"]["number"], resp["payment"]["id"]
+            unnamed = {
+                "event_id": f"evt-{tag}-unnamed-{payment_id}-{self.suffix}",
+                "payment_id": payment_id,
+                "type": "payment.captured",
+                "amount": self.money("600.00"),
+            }
+            named = {
+                **unnamed,
+                "event_id": f"evt-{tag}-part-{payment_id}-{self.suffix}",
+                "amount": self.money("400.00"),
+                "reference": f"part-{tag}",
+            }
+            outcomes: list[str] = []
+            for event in [unnamed, named] if tag == "unnamed-first" else [named, unnamed]:
+                resp = self.expect(self.webhook(event), 200, label=f"{tag}: {event['event_id']}")
+                outcomes.append(f"{event['amount']['amount']}: {resp['result']}")
+            got = self.order(number, buyer)
+            self.order_shape(got, f"capture and part ({tag})")
+            ends[tag] = (self.money_state(got, tag), outcomes)
+        (first, first_results), (second, second_results) = ends.values()
+        self.check(
+            first == second,
+            "a capture naming no part and a part naming its reference end the same in either "
+            f"order\n      unnamed first: {first_results} -> {first['payment']}\n"
+            f"      named first:   {second_results} -> {second['payment']}",
+        )
+
+        # Ten pay/ at once without an Idempotency-Key on an order whose payment failed.
+        for token, label in (("tok_success", "race_pay"), ("tok_pending", "race_pay_pending")):
+            payer = self.register("payer")
+            self.fill_cart(payer, p, 1)
+            resp = self.expect(
+                self.request("POST", "checkout/", self.checkout_body("tok_error"), user=payer),
+                502,
+                "gateway_error",
+                f"checkout tok_error (pay race, {token})",
+            )
+            number = resp["order"] if isinstance(resp["order"], str) else None
+            if number is None:
+                pending = self.list_all("orders/?status=pending", user=payer)
+                number = pending[0]["number"] if pending else "missing"
+            stock = self.product_stock(p["id"])
+            body = {"payment_method": "dummy", "payment_data": {"token": token}}
+            answers = self.concurrently(
+                [
+                    lambda path=f"orders/{number}/pay/", body=body, payer=payer: self.request(
+                        "POST", path, body, user=payer
+                    )
+                    for _ in range(10)
+                ]
+            )
+            counts = Counter(a.status for a in answers)
+            codes = Counter(
+                a["code"] for a in answers if a.status >= 400 and isinstance(a.json, dict)
+            )
+            won = [a for a in answers if a.status == 201]
+            got = self.order(number, payer)
+            self.order_shape(got, f"order paid by racing pay/ ({token})")
+            live = [x for x in got["payments"] if x["status"] != "failed"]
+            line = (
+                f"10 pay/ at once ({token}) without a key: statuses {dict(counts)}, "
+                f"codes {dict(codes)}; {len(live)} live payment(s), order {got['status']}"
+            )
+            setattr(self, label, line)
+            print("   " + line)
+            allowed = (
+                {"payment_in_progress"}
+                if token == "tok_pending"
+                else {"payment_in_progress", "transition_not_allowed"}
+            )
+            self.check(
+                counts[201] == 1 and counts[409] == 9 and set(codes) <= allowed,
+                f"one pay/ wins, the others are 409 {sorted(allowed)} ({dict(counts)}, "
+                f"{dict(codes)})",
+            )
+            self.check(len(live) == 1, f"one live payment ({len(live)})")
+            if won and live:
+                winner = won[0]["payment"]["id"]
+                self.check(live[0]["id"] == winner, "the live payment is the winner's")
+                self.check(
+                    all(
+                        a["payment"] == winner
+                        for a in answers
+                        if a.status == 409 and a["code"] == "payment_in_progress"
+                    ),
+                    "payment_in_progress names the winner's payment",
+                )
+            expected_status = "confirmed" if token == "tok_success" else "pending"
+            self.check(
+                got["status"] == expected_status
+                and got["charged"] == (got["total"] if token == "tok_success" else self.money("0")),
+                f"{token}: the order is {expected_status} and charged once ({got['status']}, "
+                f"charged {got['charged']})",
+            )
+            self.check(self.product_stock(p["id"]) == stock, "pay/ races reserve no stock")
+
     # --- driver ----------------------------------------------------------------------------------
 
     def run(self) -> int:
@@ -2530,8 +3802,10 @@ class Smoke:
             ("cart", self.cart),
             ("checkout, payments, orders", self.checkout),
             ("fulfilments, reviews, wishlist", self.fulfilment_and_reviews),
+            ("money: holds, refunds, partial cancels", self.money_flows),
             ("robustness", self.robustness),
             ("races", self.races),
+            ("money races", self.money_races),
         ]
         if self.check_throttles:
             sections.append(("throttles", self.throttles))
@@ -2560,6 +3834,9 @@ class Smoke:
                 "race_events",
                 "race_refresh",
                 "race_register",
+                "race_shuffled",
+                "race_pay",
+                "race_pay_pending",
                 "race_throttle",
             )
         ):

@@ -211,3 +211,25 @@ def test_an_authorization_of_a_half_cancelled_order_captures_what_is_owed(
     assert payment.authorized == _aoa("0.00") and payment.voided == _aoa("500.00")
     assert order.held == order.due == _aoa("100.00")
     assert order.charge_status == "full"
+
+
+def test_a_chosen_refund_above_what_is_refundable_is_409_and_cancels_nothing(
+    client_for: Any, shop_staff: Any, two_stores: Any
+) -> None:
+    first, second = two_stores
+    order = _order(two_stores)
+    payment = make_payment(order=order)
+    fulfilment = _fulfilment(order, second)
+    body = {"refund": {"amount": "600.01", "currency": "AOA"}}
+    response = client_for(shop_staff).post(
+        f"/api/v1/fulfilments/{fulfilment.pk}/cancel/", body, format="json"
+    )
+    assert response.status_code == 409, response.data
+    assert response.data["code"] == "refund_exceeds_captured"
+    assert response.data["refundable"] == {"amount": "600.00", "currency": "AOA"}
+    fulfilment.refresh_from_db()
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert fulfilment.status == FulfilmentStatus.PENDING and order.status == OrderStatus.CONFIRMED
+    assert _stock(second) == 8 and payment.refund_pending == _aoa("0.00")
+    assert order.cancelled_amount == _aoa("0.00")

@@ -151,3 +151,21 @@ def test_a_refund_before_its_capture_is_kept_then_applied(gateways_config: dict[
     assert (payment.captured.amount, payment.refunded.amount) == (TOTAL, Decimal(300))
     assert payment.deferred_events == 0
     assert payment.webhook_events.get(event_id=f"{payment.pk}-r").state == "applied"
+
+
+def test_a_named_part_and_the_payment_s_capture_converge(gateways_config: dict[str, Any]) -> None:
+    part = {
+        "event_id": "b",
+        "type": "payment.captured",
+        "reference": "part-b",
+        "amount": _money(Decimal(400)),
+    }
+    whole = {"event_id": "a", "type": "payment.captured", "amount": _money(Decimal(600))}
+    states = []
+    for events in ([whole, part], [part, whole]):
+        payment = make_payment(order=make_order(total="1000.00"), status=PaymentStatus.PENDING)
+        for event in events:
+            assert _deliver(payment, event) == "captured"
+        states.append(_state(payment))
+        assert payment.captured.amount == TOTAL and payment.order.status == "confirmed"
+    assert states[0] == states[1]

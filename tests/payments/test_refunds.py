@@ -279,3 +279,14 @@ def test_retry_command_settles_open_entries_and_reports(scripted_gateway: Any) -
     assert old.state == "succeeded"
     assert payment.refunded == Money(300, "AOA") and payment.refund_pending == Money(100, "AOA")
     assert scripted_gateway.keys == ["ek_old"]
+
+
+def test_a_staff_refund_under_way_is_not_an_overcharge(scripted_gateway: Any, staff: Any) -> None:
+    payment = make_payment(gateway="scripted")
+    scripted_gateway.refund_result = GatewayError("timed out")
+    with pytest.raises(GatewayError):
+        refund_order(order=payment.order, amount=Money(200, "AOA"), actor=staff)
+    order = payment.order
+    order.refresh_from_db()
+    assert order.due == order.held == Money(800, "AOA")
+    assert (order.charge_status, order.authorize_status) == ("full", "full")

@@ -140,6 +140,7 @@ class OrderMoney:
     authorized: Money
     held: Money
     credited: Money
+    refund_pending: Money
 
     @property
     def due(self) -> Money:
@@ -159,7 +160,8 @@ class OrderMoney:
 
     @property
     def charge_status(self) -> str:
-        net = self.charged - self.refunded
+        # Refunds under way count as given back, as they count against what is owed.
+        net = self.charged - self.refunded - self.refund_pending
         if net.amount <= 0:
             return ChargeStatus.NONE
         if net < self.due:
@@ -180,13 +182,14 @@ class OrderMoney:
 def order_money(*, total: Money, cancelled: Money, payments: Iterable[PaymentTotals]) -> OrderMoney:
     """Add up an order's payments (all in the order's currency)."""
     currency = str(total.currency)
-    charged = refunded = authorized = held = credited = Decimal(0)
+    charged = refunded = authorized = held = credited = pending = Decimal(0)
     for totals in payments:
         charged += totals.captured
         refunded += totals.refunded
         authorized += totals.authorized
         held += max(totals.held, Decimal(0))
         credited += totals.credited
+        pending += totals.refund_pending
     credited = min(credited, total.amount)
     return OrderMoney(
         currency=currency,
@@ -197,4 +200,5 @@ def order_money(*, total: Money, cancelled: Money, payments: Iterable[PaymentTot
         authorized=Money(authorized, currency),
         held=Money(held, currency),
         credited=Money(credited, currency),
+        refund_pending=Money(pending, currency),
     )

@@ -735,7 +735,12 @@ def _book_capture(payment: Payment, amount: Money, *, source: str, event_id: str
         entry = open_entries[0]
         _settle_entry(payment, entry.pk, _Answer(ok=True, amount=min(amount, entry.amount)))
         return "captured"
-    if _find(payment, kind=EntryKind.CAPTURE, state=EntryState.SUCCEEDED):
+    # The payment's capture is booked once: by this path, or as a capture the kit asked for.
+    # Parts the provider names (``reference`` and no key of the kit's) are other captures.
+    if any(
+        entry.idempotency_key
+        for entry in _find(payment, kind=EntryKind.CAPTURE, state=EntryState.SUCCEEDED)
+    ):
         return "duplicate: the capture is booked already"
     _book_slot(
         payment,
@@ -1041,13 +1046,15 @@ def on_fulfilments_cancelled(
     if not everything:
         wanted = refund if refund is not None else amount
         if wanted.amount > 0:
+            # The share is refunded as far as money was taken; an amount staff chose must be
+            # refundable (409 refund_exceeds_captured, and the cancellation does not happen).
             entries = _reserve_refunds(
                 order,
                 payments,
                 wanted,
                 reason=RefundReason.CANCELLATION,
                 actor=actor,
-                strict=False,
+                strict=refund is not None,
             )
     todo = [*entries, *_settle_all(order, payments, actor=actor, note="goods cancelled")]
     if todo:
