@@ -12,6 +12,8 @@ PORT   ?= 8000
 
 help:
 	@echo "make demo      install, migrate, seed the demo data and serve it on http://$(HOST):$(PORT)/"
+	@echo "               another port: make demo PORT=8080; another address: HOST=0.0.0.0 with"
+	@echo "               ALLOWED_HOSTS=<the name or IP clients use> (see docs/example.md)"
 	@echo "make test      run the whole test suite on SQLite and on PostgreSQL (when available)"
 	@echo "make lint      ruff check and ruff format --check"
 	@echo "make format    ruff format and ruff check --fix"
@@ -45,6 +47,8 @@ demo: $(VENV)/.installed-example
 	@echo "    API docs   http://$(HOST):$(PORT)/api/docs/"
 	@echo "    Admin      http://$(HOST):$(PORT)/admin/   (log in as admin / demo-admin-pass)"
 	@echo "  Logins: admin / demo-admin-pass (staff), seller / demo-seller-pass, buyer / demo-buyer-pass"
+	@echo "    'seller' owns the demo store; the dummy gateway's webhook secret is printed above."
+	@echo "  Another port: make demo PORT=8080 (now $(PORT)); another address: HOST=... (now $(HOST))"
 	@echo ""
 	cd example_project && DJANGO_DEBUG=1 exec ../$(BIN)/python manage.py runserver $(HOST):$(PORT)
 

@@ -13,6 +13,7 @@ from django.urls import path
 from django.utils import translation
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -32,11 +33,14 @@ class _UserSerializer(serializers.ModelSerializer):
 
 
 class _Users(KitViewMixin, ListAPIView):
+    permission_classes = [AllowAny]
     queryset = get_user_model().objects.order_by("id")
     serializer_class = _UserSerializer
 
 
 class _NotApproved(KitViewMixin, APIView):
+    permission_classes = [AllowAny]
+
     def get(self, request: Request) -> Response:
         raise StoreNotApprovedError()
 

@@ -79,23 +79,13 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    # Third-party apps the kit builds on
-    "rest_framework",
+    # The kit, and the apps it builds on (rest_framework, django_filters, djmoney)
+    *ecommerce_kit.INSTALLED_APPS,
+    # This site: JWT sign-in, the OpenAPI document and Swagger UI
     "rest_framework_simplejwt",
     "rest_framework_simplejwt.token_blacklist",
-    "django_filters",
-    "djmoney",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    # The kit
-    "ecommerce_kit",
-    "ecommerce_kit.catalog",
-    "ecommerce_kit.cart",
-    "ecommerce_kit.orders",
-    "ecommerce_kit.payments",
-    "ecommerce_kit.reviews",
-    "ecommerce_kit.wishlist",
-    # This site
     "accounts",
     "demo",
 ]
@@ -208,6 +198,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# The kit's views bring their own DRF configuration and take only the authentication from here;
+# the rest is for this site's own views (the auth endpoints).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework_simplejwt.authentication.JWTAuthentication",
@@ -219,7 +211,6 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_PAGINATION_CLASS": "ecommerce_kit.api.pagination.KitPagination",
     "EXCEPTION_HANDLER": "ecommerce_kit.api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }

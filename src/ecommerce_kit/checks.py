@@ -1,7 +1,8 @@
-"""System checks for ``settings.ECOMMERCE_KIT``.
+"""System checks for ``settings.ECOMMERCE_KIT`` and the parts of the host's settings the kit needs.
 
 Every invalid setting is reported at startup (``manage.py check``, ``runserver``, ``migrate``)
-with a stable id, rather than failing later inside a request. Ids:
+with a stable id, rather than failing later inside a request. Errors stop the process; warnings
+are printed and can be silenced with ``SILENCED_SYSTEM_CHECKS``. Ids:
 
 - ``ecommerce_kit.E001`` ``ECOMMERCE_KIT`` is not a dict, or holds an unknown key
 - ``ecommerce_kit.E002`` a currency is not an ISO 4217 code known to py-moneyed
@@ -15,6 +16,10 @@ with a stable id, rather than failing later inside a request. Ids:
 - ``ecommerce_kit.E010`` a value that must be a list of strings or a boolean is not
 - ``ecommerce_kit.E011`` a currency in ``CURRENCIES`` has more minor units than the money columns
   store (two decimal places), e.g. KWD
+- ``ecommerce_kit.E012`` an app the kit needs is missing from ``INSTALLED_APPS``
+- ``ecommerce_kit.W001`` no payment gateway is usable: checkout cannot take payments
+- ``ecommerce_kit.W002`` ``DEBUG`` is off and the default cache, behind the throttles and the
+  gateways' circuit breakers, is per process (``LocMemCache``) or stores nothing (``DummyCache``)
 """
 
 from __future__ import annotations
@@ -26,10 +31,13 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, register
+from django.core.checks import CheckMessage, Error, Warning, register
+from django.core.exceptions import ImproperlyConfigured
 from moneyed import CurrencyDoesNotExist, get_currency
 
+from ecommerce_kit import INSTALLED_APPS
 from ecommerce_kit.conf import DEFAULTS, kit_settings
 from ecommerce_kit.money import DECIMAL_PLACES, decimal_places, storable_currency
 
@@ -326,3 +334,113 @@ def _check_throttles() -> list[CheckMessage]:
                 )
             )
     return errors
+
+
+#: Every app the kit needs: Django's auth and contenttypes (every new site has them), then
+#: ``ecommerce_kit.INSTALLED_APPS``.
+REQUIRED_APPS: tuple[str, ...] = (
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    *INSTALLED_APPS,
+)
+
+#: Cache backends that no two processes share, with what that does to the kit.
+_UNSHARED_CACHES = {
+    "django.core.cache.backends.locmem.LocMemCache": (
+        "keeps a separate copy in every process: each process counts throttled requests and "
+        "gateway failures on its own, so the limits multiply with the processes and a failing "
+        "provider keeps being called"
+    ),
+    "django.core.cache.backends.dummy.DummyCache": (
+        "stores nothing: the kit's throttles never limit anyone and the gateways' circuit "
+        "breakers never open"
+    ),
+}
+
+
+@register()
+def check_installed_apps(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Report every app the kit needs that ``INSTALLED_APPS`` lacks."""
+    errors: list[CheckMessage] = []
+    for name in REQUIRED_APPS:
+        if apps.is_installed(name):
+            continue
+        if name.startswith("django.contrib."):
+            hint = f"Add {name!r} to INSTALLED_APPS: carts, orders and reviews belong to users."
+        else:
+            hint = (
+                "Add `INSTALLED_APPS += ecommerce_kit.INSTALLED_APPS` to your settings, after "
+                f"INSTALLED_APPS is defined (or add {name!r} to it yourself)."
+            )
+        errors.append(
+            Error(
+                f"{name!r} is missing from INSTALLED_APPS; ecommerce_kit needs it.",
+                hint=hint,
+                obj="settings.INSTALLED_APPS",
+                id="ecommerce_kit.E012",
+            )
+        )
+    return errors
+
+
+@register()
+def check_payment_gateways(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Warn when no gateway is both offered by a plugin and configured: nobody could pay."""
+    from ecommerce_kit.plugins import registered_gateways
+
+    configured = kit_settings.get("PAYMENT_GATEWAYS")
+    if not isinstance(configured, Mapping):
+        return []  # E007
+    try:
+        offered = registered_gateways()
+    except ImproperlyConfigured:
+        return []  # a broken plugin fails loudly wherever gateways are used
+    if any(gateway_id in offered for gateway_id in configured):
+        return []
+    if configured:
+        names = ", ".join(repr(gateway_id) for gateway_id in configured)
+        hint = (
+            f"ECOMMERCE_KIT['PAYMENT_GATEWAYS'] names {names}, which no installed plugin offers "
+            f"(offered: {', '.join(repr(g) for g in offered) or 'none'}). Install the gateway's "
+            "distribution, or fix the id."
+        )
+    else:
+        hint = (
+            "Configure one in ECOMMERCE_KIT['PAYMENT_GATEWAYS'], e.g. the built-in test gateway "
+            "{'dummy': {'webhook_secret': '...'}} while you try the kit, and a provider's plugin "
+            "before going live."
+        )
+    return [
+        Warning(
+            "No payment gateway is configured: payment-methods/ is empty and every checkout "
+            "is refused with unknown_payment_method.",
+            hint=hint,
+            obj="settings.ECOMMERCE_KIT",
+            id="ecommerce_kit.W001",
+        )
+    ]
+
+
+@register()
+def check_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Warn when, outside ``DEBUG``, the default cache is not shared between processes."""
+    if settings.DEBUG:
+        return []
+    caches = getattr(settings, "CACHES", None)
+    default = caches.get("default") if isinstance(caches, Mapping) else None
+    backend = default.get("BACKEND") if isinstance(default, Mapping) else None
+    effect = _UNSHARED_CACHES.get(str(backend))
+    if effect is None:
+        return []
+    return [
+        Warning(
+            f"The default cache is {str(backend).rsplit('.', 1)[-1]}, which {effect}.",
+            hint=(
+                "In production, point CACHES['default'] at a cache every process shares (Redis, "
+                "Memcached or the database cache). A site served by one single process may "
+                "silence this with SILENCED_SYSTEM_CHECKS = ['ecommerce_kit.W002']."
+            ),
+            obj="settings.CACHES",
+            id="ecommerce_kit.W002",
+        )
+    ]

@@ -7,6 +7,7 @@ import pytest
 from demo.management.commands.seed_demo import DEMO_USERS, STORE_SLUG, Command
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
+from django.test import override_settings
 
 from ecommerce_kit.catalog.models import Category, Product, Store
 from ecommerce_kit.catalog.selectors import list_available_products
@@ -44,6 +45,22 @@ def test_seed_demo_creates_users_with_the_printed_credentials():
     store = Store.objects.get(slug=STORE_SLUG)
     assert store.owner.username == "seller"
     assert store.is_approved and store.is_active and store.approved_at is not None
+    assert f"'seller' owns the store 'Mercado Kwanza' ({STORE_SLUG})" in output
+
+
+@override_settings(
+    DEBUG=True, ECOMMERCE_KIT={"PAYMENT_GATEWAYS": {"dummy": {"webhook_secret": "shh-demo"}}}
+)
+def test_seed_demo_prints_the_dummy_webhook_secret_in_debug():
+    assert "Dummy gateway webhook secret: shh-demo (set DUMMY_GATEWAY_WEBHOOK_SECRET" in seed()
+
+
+@override_settings(
+    DEBUG=False, ECOMMERCE_KIT={"PAYMENT_GATEWAYS": {"dummy": {"webhook_secret": "shh-demo"}}}
+)
+def test_seed_demo_hides_the_webhook_secret_outside_debug():
+    output = seed()
+    assert "shh-demo" not in output and "Dummy gateway webhook secret: (hidden" in output
 
 
 def test_seed_demo_creates_a_category_tree():

@@ -132,9 +132,17 @@ def test_site_passes_the_deployment_checks(tmp_path):
         "WARNING",
         DJANGO_SECURE_SSL_REDIRECT="1",
         DJANGO_HSTS_PRELOAD="1",
+        REDIS_URL="redis://redis.internal:6379/0",  # not contacted by the checks
     )
 
     assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_site_without_redis_is_warned_about_its_per_process_cache(tmp_path):
+    result = run_site(tmp_path, "manage.py", "check", "--fail-level", "WARNING")
+
+    assert result.returncode != 0
+    assert "ecommerce_kit.W002" in result.stderr and "LocMemCache" in result.stderr
 
 
 def test_site_refuses_to_start_without_a_secret_key(tmp_path):

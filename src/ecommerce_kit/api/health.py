@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 
 from django.db import DatabaseError, connection
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ecommerce_kit.api.schema import extend_schema
 from ecommerce_kit.api.views import KitViewMixin
 
 logger = logging.getLogger(__name__)

@@ -13,6 +13,7 @@ class CartConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
+        from ecommerce_kit import checks  # noqa: F401  (registers the system checks)
         from ecommerce_kit.cart.receivers import merge_session_cart_on_login
 
         user_logged_in.connect(

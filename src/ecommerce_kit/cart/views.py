@@ -12,13 +12,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ecommerce_kit.api.schema import extend_schema
 from ecommerce_kit.api.views import KitViewMixin
 from ecommerce_kit.cart import services
 from ecommerce_kit.cart.models import Cart

@@ -9,3 +9,6 @@ class CatalogConfig(AppConfig):
     label = "ecommerce_kit_catalog"
     verbose_name = _("Catalog")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from ecommerce_kit import checks  # noqa: F401  (registers the system checks)

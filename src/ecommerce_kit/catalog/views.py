@@ -13,7 +13,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
-    extend_schema,
     extend_schema_view,
 )
 from rest_framework import mixins, status, viewsets
@@ -28,7 +27,7 @@ from rest_framework.permissions import (
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ecommerce_kit.api.schema import error_responses
+from ecommerce_kit.api.schema import error_responses, extend_schema
 from ecommerce_kit.api.views import KitViewMixin
 from ecommerce_kit.catalog import selectors, services
 from ecommerce_kit.catalog.filters import DEFAULT_ORDERING, ORDERINGS, ProductFilterSet

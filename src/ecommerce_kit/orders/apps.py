@@ -9,3 +9,6 @@ class OrdersConfig(AppConfig):
     label = "ecommerce_kit_orders"
     verbose_name = _("Orders")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from ecommerce_kit import checks  # noqa: F401  (registers the system checks)

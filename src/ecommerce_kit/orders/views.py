@@ -10,7 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotAuthenticated
@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ecommerce_kit.api.fields import MoneyField
-from ecommerce_kit.api.schema import error_responses
+from ecommerce_kit.api.schema import error_responses, extend_schema
 from ecommerce_kit.api.views import KitViewMixin
 from ecommerce_kit.exceptions import NotFoundError, PermissionDeniedError
 from ecommerce_kit.orders import idempotency, selectors, services

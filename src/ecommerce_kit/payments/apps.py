@@ -9,3 +9,6 @@ class PaymentsConfig(AppConfig):
     label = "ecommerce_kit_payments"
     verbose_name = _("Payments")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from ecommerce_kit import checks  # noqa: F401  (registers the system checks)

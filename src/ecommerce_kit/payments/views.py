@@ -8,7 +8,6 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiParameter,
-    extend_schema,
     extend_schema_view,
     inline_serializer,
 )
@@ -21,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ecommerce_kit import plugins
-from ecommerce_kit.api.schema import error_responses
+from ecommerce_kit.api.schema import error_responses, extend_schema
 from ecommerce_kit.api.views import KitViewMixin
 from ecommerce_kit.conf import kit_settings
 from ecommerce_kit.payments import selectors, services

@@ -12,6 +12,7 @@ class ReviewsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from ecommerce_kit import checks  # noqa: F401  (registers the system checks)
         from ecommerce_kit.reviews import services
         from ecommerce_kit.reviews.models import Review
 

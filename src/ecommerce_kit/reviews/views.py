@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ecommerce_kit.api.schema import error_responses
+from ecommerce_kit.api.schema import error_responses, extend_schema
 from ecommerce_kit.api.views import KitViewMixin
 from ecommerce_kit.catalog.models import Product
 from ecommerce_kit.reviews import selectors, services

@@ -9,3 +9,6 @@ class WishlistConfig(AppConfig):
     label = "ecommerce_kit_wishlist"
     verbose_name = _("Wishlists")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from ecommerce_kit import checks  # noqa: F401  (registers the system checks)

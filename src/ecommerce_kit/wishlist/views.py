@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
@@ -12,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ecommerce_kit.api.schema import error_responses
+from ecommerce_kit.api.schema import error_responses, extend_schema
 from ecommerce_kit.api.views import KitViewMixin
 from ecommerce_kit.wishlist import selectors, services
 from ecommerce_kit.wishlist.serializers import WishlistAddSerializer, WishlistItemSerializer

@@ -11,6 +11,7 @@ import random
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.core.management.base import BaseCommand
@@ -21,6 +22,7 @@ from moneyed import Money
 
 from demo.data import TREE, VARIANT_GROUPS, Leaf, VariantGroup
 from ecommerce_kit.catalog.models import Category, Product, Store
+from ecommerce_kit.conf import kit_settings
 
 #: username, password, role; printed at the end of every run.
 DEMO_USERS: tuple[tuple[str, str, str], ...] = (
@@ -231,3 +233,16 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (username / password):")
         for username, password, role in DEMO_USERS:
             self.stdout.write(f"  {role:<7} {username} / {password}")
+        owner = Store.objects.select_related("owner").get(slug=STORE_SLUG).owner
+        self.stdout.write(
+            f"{owner.get_username()!r} owns the store {STORE_NAME!r} ({STORE_SLUG}): sign in as "
+            f"{owner.get_username()!r} to add products and fulfil its orders."
+        )
+        dummy = kit_settings.PAYMENT_GATEWAYS.get("dummy")
+        if dummy is not None:
+            # The test gateway's secret, so that webhooks can be signed by hand (docs/payments.md).
+            secret = dummy.get("webhook_secret") if settings.DEBUG else "(hidden: DEBUG is off)"
+            self.stdout.write(
+                f"Dummy gateway webhook secret: {secret} (set DUMMY_GATEWAY_WEBHOOK_SECRET to "
+                "change it)."
+            )
