@@ -199,7 +199,7 @@ def place_order(
     with transaction.atomic():
         # Serialize against writes to the same cart (adds, merges, other checkouts of it) while it
         # is being ordered.
-        cart = Cart.objects.select_for_update().get(pk=cart.pk)
+        cart = Cart.objects.select_for_update().get(pk=cart.pk)  # type: ignore[assignment]
         # Sorted by product so that concurrent checkouts update stock rows in the same order (no
         # deadlock on PostgreSQL).
         lines = list_cart_items(cart, order_by=("product_id",))
@@ -374,7 +374,7 @@ def apply_money_status(*, order: Order, money: OrderMoney, actor: Actor) -> None
 
 
 #: The transition that takes an order to each status its money decides.
-_MONEY_TRANSITIONS = {
+_MONEY_TRANSITIONS: dict[str, str] = {
     OrderStatus.CONFIRMED: "confirm",
     OrderStatus.PROCESSING: "resume",
     OrderStatus.ON_HOLD: "hold",

@@ -86,7 +86,7 @@ class PaymentSerializer(serializers.ModelSerializer):
             (entry for entry in payment.entries.all() if entry.kind == EntryKind.REFUND),
             key=lambda entry: (entry.created_at, entry.pk),
         )
-        return PaymentRefundSerializer(refunds, many=True).data
+        return list(PaymentRefundSerializer(refunds, many=True).data)
 
     @extend_schema_field(NEXT_ACTION_SCHEMA)
     def get_next_action(self, payment: Payment) -> dict[str, Any] | None:

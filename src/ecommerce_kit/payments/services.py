@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -481,7 +481,7 @@ def _call(entry: LedgerEntry, payment: Payment) -> _Answer:
             result: Any = gateway.refund(
                 payment=payment, amount=entry.amount, idempotency_key=key, options=options
             )
-            expected: type = RefundResult
+            expected: type[Any] = RefundResult
         elif entry.kind == EntryKind.CAPTURE:
             result = gateway.capture(
                 payment=payment, amount=entry.amount, idempotency_key=key, options=options
@@ -497,6 +497,7 @@ def _call(entry: LedgerEntry, payment: Payment) -> _Answer:
     except Exception as exc:
         logger.exception("Gateway %s failed on %s %s", payment.gateway, entry.kind, entry.pk)
         return _Answer(ok=None, message=f"{exc.__class__.__name__}: {exc}")
+    result = cast(Any, result)
     amount = getattr(result, "amount", None)
     if amount is not None and (
         _valid_amount(amount, payment.currency) is None or amount > entry.amount
@@ -886,8 +887,8 @@ def capture_payment(*, payment_id: int, actor: Actor, amount: Money | None = Non
                 wanted = totals.authorized
             value = totals.money(wanted)
         else:
-            value = _valid_amount(amount, payment.currency)
-            if value is None or value.amount > totals.authorized:
+            valid = _valid_amount(amount, payment.currency)
+            if valid is None or valid.amount > totals.authorized:
                 raise InvalidInputError(
                     fields={
                         "amount": [
@@ -896,6 +897,7 @@ def capture_payment(*, payment_id: int, actor: Actor, amount: Money | None = Non
                         ]
                     }
                 )
+            value = valid
         entry = _book(
             payment,
             kind=EntryKind.CAPTURE,
