@@ -8,7 +8,6 @@ import json
 import re
 import time
 from collections.abc import Iterator, Mapping
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -144,9 +143,23 @@ class TestMulticaixaContract(GatewayContract):
         return {} if outcome == "success" else None
 
     def webhook_request(
-        self, *, payment: Any, event_id: str, event_type: str, amount: Money | None = None
+        self,
+        *,
+        payment: Any,
+        event_id: str,
+        event_type: str,
+        amount: Money | None = None,
+        idempotency_key: str = "",
+        movement_reference: str = "",
     ) -> tuple[bytes, dict[str, str]]:
-        return webhook(payment, event_id, PROVIDER_TYPES[event_type], amount=amount)
+        named = {"idempotency_key": idempotency_key, "refund_id": movement_reference}
+        return webhook(
+            payment,
+            event_id,
+            PROVIDER_TYPES[event_type],
+            amount=amount,
+            **{name: value for name, value in named.items() if value},
+        )
 
     def refunds_at_provider(self, *, payment: Any) -> int | None:
         return len(plugin.gateway.transport.refunds(payment.reference))
@@ -206,40 +219,3 @@ class TestMulticaixaContract(GatewayContract):
         headers = {SIGNATURE_HEADER: sign(body, SECRET, int(time.time()))}
         with pytest.raises(InvalidInputError):
             plugin.gateway.parse_webhook(body=body, headers=headers, options=options)
-
-    def test_refund_event_settles_a_refund_that_timed_out(
-        self, order: Any, fake_provider: FakeMulticaixaAPI, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        from ecommerce_kit.exceptions import GatewayError
-        from ecommerce_kit.payments.models import LedgerEntry
-        from ecommerce_kit.payments.services import (
-            handle_webhook,
-            refund_order,
-            retry_open_entries,
-        )
-
-        payment = self._captured_payment(order)
-        part = self._part(payment)
-        gateway = plugin.gateway
-        self._lose_first_answer(monkeypatch, gateway, "refund")
-        with pytest.raises(GatewayError):
-            refund_order(order=order, amount=part, actor=None)
-        entry = LedgerEntry.objects.get(payment=payment, kind="refund")
-        made = fake_provider.refunds(payment.reference)[0]
-        body, headers = webhook(
-            payment,
-            "evt_rf",
-            "reference.refunded",
-            amount=part,
-            refund_id=made["id"],
-            idempotency_key=str(entry.idempotency_key),
-        )
-        assert handle_webhook(gateway_id=self.gateway_id, body=body, headers=headers) == (
-            f"refund {entry.pk} settled"
-        )
-        assert retry_open_entries(older_than=timedelta(0)) == 0
-        payment.refresh_from_db()
-        entry.refresh_from_db()
-        assert entry.state == "succeeded" and entry.reference == made["id"]
-        assert payment.refunded == part and payment.refund_pending == Money(0, "AOA")
-        assert len(fake_provider.refunds(payment.reference)) == 1
