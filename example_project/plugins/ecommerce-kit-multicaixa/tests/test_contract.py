@@ -98,7 +98,7 @@ class MulticaixaContract(GatewayContract):
         payment = self._captured_payment(order)
         refund_order(order=order, amount=self._part(payment), actor=None)
         refund = LedgerEntry.objects.get(payment=payment, kind="refund")
-        keys = [headers["Idempotency-Key"] for _m, _u, headers, _b in self._fake().requests]
+        keys = [request.headers["Idempotency-Key"] for request in self._fake().requests]
         assert keys == [payment.idempotency_key, refund.idempotency_key]
         assert refund.reference == self._fake().refunds_of(payment.reference)[0]["id"]
 

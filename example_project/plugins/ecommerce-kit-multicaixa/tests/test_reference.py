@@ -28,9 +28,10 @@ def test_reference_payment_sends_an_idempotent_request_and_logs_no_secret(
         "reference": "900 000 001",
         "expires_at": "2030-01-01T12:00:00+00:00",
     }
-    method, url, headers, body = fake_provider.requests[0]
-    assert (method, url) == ("POST", "https://mcx.test/v1/references")
-    assert headers["Idempotency-Key"] == payment.idempotency_key
+    request = fake_provider.requests[0]
+    assert (request.method, request.path) == ("POST", "/references")
+    assert request.headers["Idempotency-Key"] == payment.idempotency_key
+    body = request.payload
     assert body["merchant_reference"] == order.number and body["amount"] == "1000.00"
     assert body["expires_in"] == 48 * 3600
     log = GatewayCallLog.objects.get()

@@ -48,7 +48,7 @@ def test_a_burst_of_5xx_shorter_than_the_retries_makes_one_payment(
         order=create_order(), gateway_id="multicaixa_ref", payment_data={}, actor=None
     )
     assert payment.status == "pending" and payment.reference
-    keys = {headers["Idempotency-Key"] for _m, _u, headers, _b in fake_provider.requests}
+    keys = {request.headers["Idempotency-Key"] for request in fake_provider.requests}
     assert keys == {payment.idempotency_key} and len(fake_provider.requests) == 4
     assert list(fake_provider.payments) == [payment.reference]
     statuses = GatewayCallLog.objects.order_by("id").values_list("status_code", flat=True)

@@ -23,7 +23,6 @@ with ``5xx`` (:meth:`~FakeMulticaixa.fail_next`) or to time out, before or after
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
 import time
@@ -32,7 +31,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ecommerce_kit.payments.http import HttpResponse, TransportTimeoutError
+from ecommerce_kit.payments.http import HttpResponse
+from ecommerce_kit.testing.provider import FakeProvider
 from ecommerce_kit_multicaixa.gateway import SIGNATURE_HEADER, sign
 
 API_URL = "https://mcx.test/v1"
@@ -83,70 +83,36 @@ def webhook_request(
     return body, {SIGNATURE_HEADER: sign(body, secret, stamp)}
 
 
-class FakeMulticaixa:
-    """The provider's API as a transport (``transport(method, url, headers, body, timeout)``)."""
+class FakeMulticaixa(FakeProvider):
+    """The provider's API as a transport (``transport(method, url, headers, body, timeout)``).
+
+    The kit's :class:`~ecommerce_kit.testing.provider.FakeProvider` does what a provider with
+    idempotency keys does, records every request (:attr:`requests`) and plays the bad days
+    (:meth:`fail_next`, :meth:`time_out_next`); this class is Multicaixa's API, buyers and
+    webhooks.
+    """
+
+    api_url = API_URL
 
     def __init__(
         self, *, webhook_secret: str = WEBHOOK_SECRET, clock: Callable[[], float] = time.time
     ) -> None:
+        super().__init__()
         self.webhook_secret = webhook_secret
         self.clock = clock
-        #: Every request that reached the provider: ``(method, url, headers, payload)``.
-        self.requests: list[tuple[str, str, dict[str, str], Any]] = []
         #: The payments the provider made, by id.
         self.payments: dict[str, ProviderPayment] = {}
         #: The events waiting to be sent.
         self.outbox: list[dict[str, Any]] = []
-        self._answers: dict[str, tuple[tuple[str, str, Any], HttpResponse]] = {}
-        self._faults: list[int | str] = []
-        self._ids = itertools.count(1)
 
-    # --- Bad days ---------------------------------------------------------------------------
-
-    def fail_next(self, count: int = 1, *, status: int = 503) -> None:
-        """Answer the next ``count`` requests with ``status`` (doing nothing)."""
-        self._faults += [status] * count
-
-    def time_out_next(self, count: int = 1, *, after_acting: bool = False) -> None:
-        """Let the next ``count`` requests time out: before the provider acted on them, or after
-        (the payment or refund is made, and only the answer is lost)."""
-        self._faults += ["after" if after_acting else "before"] * count
-
-    # --- The transport ----------------------------------------------------------------------
-
-    def __call__(
-        self, method: str, url: str, headers: Mapping[str, str], body: bytes | None, timeout: float
-    ) -> HttpResponse:
-        payload = json.loads(body) if body else None
-        self.requests.append((method, url, dict(headers), payload))
-        fault = self._faults.pop(0) if self._faults else None
-        if fault == "before":
-            raise TransportTimeoutError("timed out (before the provider acted)")
-        if isinstance(fault, int):
-            return _answer(fault, {"message": "Service unavailable."})
-        answer = self._idempotent(method, url, headers, payload)
-        if fault == "after":
-            raise TransportTimeoutError("timed out (after the provider acted)")
-        return answer
-
-    def _idempotent(
-        self, method: str, url: str, headers: Mapping[str, str], payload: Any
-    ) -> HttpResponse:
+    def authorize(self, headers: Mapping[str, str]) -> HttpResponse | None:
         if headers.get("Authorization") != f"Bearer {API_KEY}":
-            return _answer(401, {"message": "Unknown API key."})
-        key = headers.get("Idempotency-Key")
-        if not key:
-            return _answer(400, {"message": "Idempotency-Key is required."})
-        request = (method, url, payload)
-        if key in self._answers:
-            first_request, first_answer = self._answers[key]
-            if first_request != request:
-                return _answer(422, {"message": "Idempotency-Key reused for another request."})
-            return first_answer
-        answer = self._handle(method, url.removeprefix(API_URL), payload, key)
-        if answer.status_code < 500:
-            self._answers[key] = (request, answer)
-        return answer
+            return self.answer(401, {"message": "Unknown API key."})
+        return None
+
+    def handle(self, method: str, path: str, payload: Any) -> HttpResponse:
+        key = self.request.headers.get("Idempotency-Key", "") if self.request else ""
+        return self._handle(method, path, payload, key)
 
     def _handle(self, method: str, path: str, payload: Any, key: str) -> HttpResponse:
         for kind, (prefix, _types) in KINDS.items():
@@ -158,14 +124,14 @@ class FakeMulticaixa:
                 if match.group(2) == "cancel":
                     return self._cancel(made, key)
                 return self._refund(made, payload, key)
-        return _answer(404, {"message": "Not found."})
+        return self.answer(404, {"message": "Not found."})
 
     def _create(self, kind: str, payload: dict[str, Any]) -> HttpResponse:
         if kind == "express" and payload.get("phone") == UNREGISTERED_PHONE:
-            return _answer(422, {"message": "This phone has no Multicaixa Express app."})
-        number = next(self._ids)
+            return self.answer(422, {"message": "This phone has no Multicaixa Express app."})
+        number = len(self.payments) + 1
         made = ProviderPayment(
-            id=f"{kind[:3]}_{number}",
+            id=self.new_id(kind[:3]),
             kind=kind,
             amount=Decimal(payload["amount"]),
             currency=payload["currency"],
@@ -175,7 +141,7 @@ class FakeMulticaixa:
             phone=payload.get("phone", ""),
         )
         self.payments[made.id] = made
-        return _answer(
+        return self.answer(
             201,
             {
                 "id": made.id,
@@ -187,19 +153,19 @@ class FakeMulticaixa:
 
     def _cancel(self, made: ProviderPayment, key: str) -> HttpResponse:
         if made.status == "paid":
-            return _answer(409, {"message": "The buyer has paid already."})
+            return self.answer(409, {"message": "The buyer has paid already."})
         if made.status == "open":
             made.status = "cancelled"
             self._event(made, f"{_prefix(made)}.cancelled", idempotency_key=key)
-        return _answer(200, {"id": made.id, "status": made.status})
+        return self.answer(200, {"id": made.id, "status": made.status})
 
     def _refund(self, made: ProviderPayment, payload: dict[str, Any], key: str) -> HttpResponse:
         amount = Decimal(payload["amount"])
         if made.status != "paid":
-            return _answer(409, {"message": "Only a paid payment can be refunded."})
+            return self.answer(409, {"message": "Only a paid payment can be refunded."})
         if amount <= 0 or made.refunded + amount > made.amount:
-            return _answer(422, {"message": "More than is left to refund."})
-        refund = {"id": f"rf_{next(self._ids)}", "amount": f"{amount:.2f}"}
+            return self.answer(422, {"message": "More than is left to refund."})
+        refund = {"id": self.new_id("rf"), "amount": f"{amount:.2f}"}
         made.refunds.append(refund)
         self._event(
             made,
@@ -208,7 +174,7 @@ class FakeMulticaixa:
             refund_id=refund["id"],
             idempotency_key=key,
         )
-        return _answer(201, {"id": refund["id"]})
+        return self.answer(201, {"id": refund["id"]})
 
     # --- The buyer --------------------------------------------------------------------------
 
@@ -240,7 +206,7 @@ class FakeMulticaixa:
             "currency": made.currency,
             **data,
         }
-        event_id = f"evt_{next(self._ids)}"
+        event_id = self.new_id("evt")
         self.outbox.append({"id": event_id, "type": event_type, "data": details})
 
     def send_webhooks(self) -> list[tuple[bytes, dict[str, str]]]:
@@ -258,7 +224,3 @@ class FakeMulticaixa:
 
 def _prefix(made: ProviderPayment) -> str:
     return "reference" if made.kind == "reference" else "express"
-
-
-def _answer(status: int, body: dict[str, Any]) -> HttpResponse:
-    return HttpResponse(status, {"content-type": "application/json"}, json.dumps(body).encode())
