@@ -1,148 +1,97 @@
 """The example third-party gateway distribution (``example_project/plugins/...``).
 
 It is not installed: its ``src`` folder is put on ``sys.path`` and its own contract tests module
-is loaded from its folder, so the kit's suite runs exactly what the distribution ships.
+(with the fixtures of its ``conftest.py``) is loaded from its folder, so the kit's suite runs
+exactly the contracts the distribution ships. The distribution's whole test suite also runs
+from its own folder, as its author runs it, and its wheel is built as its README says.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
+import shutil
 import subprocess
 import sys
-import time
 import tomllib
+import zipfile
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-import pluggy
 import pytest
 
+import ecommerce_kit
 from ecommerce_kit import plugins
-from ecommerce_kit.exceptions import GatewayError, InvalidSignatureError
-from ecommerce_kit.payments.models import GatewayCallLog, Payment
-from ecommerce_kit.payments.services import handle_webhook, start_payment
-from tests.payments.factories import make_order
 
 DIST = (
     Path(__file__).resolve().parents[2] / "example_project" / "plugins" / "ecommerce-kit-multicaixa"
 )
+KIT_SRC = Path(ecommerce_kit.__file__).resolve().parents[1]
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+GATEWAY_IDS = {"multicaixa_ref", "multicaixa_express"}
 if str(DIST / "src") not in sys.path:
     sys.path.insert(0, str(DIST / "src"))
 
-_spec = importlib.util.spec_from_file_location(
-    "multicaixa_contract_tests", DIST / "tests" / "test_contract.py"
-)
-assert _spec is not None and _spec.loader is not None
-contract_tests = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(contract_tests)
 
-TestMulticaixaContract = contract_tests.TestMulticaixaContract
-fake_provider = contract_tests.fake_provider
+def _load(name: str, path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-@pytest.fixture
-def multicaixa(settings: Any, isolated_plugins: pluggy.PluginManager) -> Any:
-    from ecommerce_kit_multicaixa import plugin
+conftest = _load("multicaixa_conftest", DIST / "tests" / "conftest.py")
+contract_tests = _load("multicaixa_contract_tests", DIST / "tests" / "test_contract.py")
 
-    isolated_plugins.register(plugin, name="multicaixa")
-    settings.ECOMMERCE_KIT = {
-        **settings.ECOMMERCE_KIT,
-        "PAYMENT_GATEWAYS": {"multicaixa_ref": TestMulticaixaContract().gateway_options()},
-    }
-    return plugin.gateway
+# The distribution's contracts, and the fake provider they run against.
+TestMulticaixaReferenceContract = contract_tests.TestMulticaixaReferenceContract
+TestMulticaixaExpressContract = contract_tests.TestMulticaixaExpressContract
+fake_provider = conftest.fake_provider
 
 
-@pytest.mark.django_db
-def test_reference_payment_sends_idempotent_request_and_logs_without_secrets(
-    multicaixa: Any, fake_provider: Any
-) -> None:
-    order = make_order()
-    payment = start_payment(order=order, gateway_id="multicaixa_ref", payment_data={}, actor=None)
-    assert payment.next_action == {
-        "type": "reference",
-        "entity": "11223",
-        "reference": "900 000 001",
-        "expires_at": "2030-01-01T12:00:00+00:00",
-    }
-    method, url, headers, body = fake_provider.requests[0]
-    assert (method, url) == ("POST", "https://mcx.test/v1/references")
-    assert headers["Idempotency-Key"] == payment.idempotency_key
-    assert body["merchant_reference"] == order.number and body["amount"] == "1000.00"
-    log = GatewayCallLog.objects.get()
-    assert (log.gateway, log.status_code) == ("multicaixa_ref", 201)
-    assert "mcx_test_key" not in log.request_body + log.response_body + log.url
+def _project() -> dict[str, Any]:
+    return tomllib.loads((DIST / "pyproject.toml").read_text())
 
 
-@pytest.mark.django_db
-def test_provider_down_fails_the_payment_with_gateway_error(multicaixa: Any, settings: Any) -> None:
-    from ecommerce_kit.payments.http import HttpResponse
-
-    settings.ECOMMERCE_KIT = {**settings.ECOMMERCE_KIT, "HTTP_RETRIES": 2, "HTTP_BACKOFF": 0}
-    multicaixa.transport = lambda *args: HttpResponse(503, {}, b"down")
-    order = make_order()
-    with pytest.raises(GatewayError):
-        start_payment(order=order, gateway_id="multicaixa_ref", payment_data={}, actor=None)
-    assert Payment.objects.get().status == "failed"
-    assert GatewayCallLog.objects.count() == 3
-
-
-@pytest.mark.django_db
-def test_old_or_future_webhooks_are_rejected(multicaixa: Any, fake_provider: Any) -> None:
-    payment = start_payment(
-        order=make_order(), gateway_id="multicaixa_ref", payment_data={}, actor=None
-    )
-    for stamp in (int(time.time()) - 3600, int(time.time()) + 3600):
-        body, headers = contract_tests.webhook(payment, "evt_old", "reference.paid", stamp)
-        with pytest.raises(InvalidSignatureError):
-            handle_webhook(gateway_id="multicaixa_ref", body=body, headers=headers)
-    payment.refresh_from_db()
-    assert payment.status == "pending"
-
-
-def test_distribution_declares_its_entry_point() -> None:
-    project = tomllib.loads((DIST / "pyproject.toml").read_text())
-    target = project["project"]["entry-points"]["ecommerce_kit"]["multicaixa_ref"]
+def test_distribution_declares_its_entry_point_and_version() -> None:
+    project = _project()["project"]
+    target = project["entry-points"]["ecommerce_kit"]["multicaixa"]
     assert target == "ecommerce_kit_multicaixa.plugin"
-    assert hasattr(importlib.import_module(target), "register_payment_gateways")
+    module = importlib.import_module(target)
+    assert {g.id for g in module.register_payment_gateways()} == GATEWAY_IDS
+    assert project["version"] == importlib.import_module("ecommerce_kit_multicaixa").__version__
 
 
-def test_entry_point_is_discovered(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings: Any
-) -> None:
-    info = tmp_path / "ecommerce_kit_multicaixa-0.1.0.dist-info"
+def test_entry_point_is_discovered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    info = tmp_path / "ecommerce_kit_multicaixa-0.2.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: ecommerce-kit-multicaixa\nVersion: 0.1.0\n"
+        "Metadata-Version: 2.1\nName: ecommerce-kit-multicaixa\nVersion: 0.2.0\n"
     )
     (info / "entry_points.txt").write_text(
-        "[ecommerce_kit]\nmulticaixa_ref = ecommerce_kit_multicaixa.plugin\n"
+        "[ecommerce_kit]\nmulticaixa = ecommerce_kit_multicaixa.plugin\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delenv("ECOMMERCE_KIT_DISABLE_PLUGIN_AUTOLOAD")
     plugins.get_plugin_manager.cache_clear()
-    assert "multicaixa_ref" in plugins.registered_gateways()
+    assert GATEWAY_IDS <= set(plugins.registered_gateways())
     plugins.get_plugin_manager.cache_clear()
-
-
-def test_webhook_body_is_not_read_before_the_signature_is_checked(multicaixa: Any) -> None:
-    # Not JSON at all: a bad signature must be reported, not a parse error.
-    with pytest.raises(InvalidSignatureError):
-        multicaixa.parse_webhook(
-            body=b"\xff not json",
-            headers={"X-Multicaixa-Signature": f"t={int(time.time())},v1=00"},
-            options={"webhook_secret": "x"},
-        )
-    body = json.dumps({"id": "e"}).encode()
-    with pytest.raises(InvalidSignatureError):
-        multicaixa.parse_webhook(body=body, headers={}, options={"webhook_secret": "x"})
 
 
 def test_distribution_runs_its_own_tests_from_its_folder() -> None:
     # -P keeps the current folder off sys.path, as the ``pytest`` script does: the distribution's
-    # own pytest settings must find its test settings and its sources.
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    # own pytest settings must find its test settings and its sources. PYTHONPATH puts the kit
+    # under test first (an installed copy of the kit may be another).
+    env = {
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "PYTEST_ADDOPTS")
+        },
+        "PYTHONPATH": str(KIT_SRC),
+    }
     done = subprocess.run(
         [sys.executable, "-P", "-m", "pytest", "-q", "-p", "no:cacheprovider"],
         cwd=DIST,
@@ -153,4 +102,36 @@ def test_distribution_runs_its_own_tests_from_its_folder() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert " passed" in done.stdout
+    assert " passed" in done.stdout and " failed" not in done.stdout
+
+
+def test_distribution_builds_a_wheel_with_its_version_and_entry_point(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(
+        DIST, project, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "build")
+    )
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), project],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if built.returncode != 0 and not IN_CI:
+        pytest.skip(f"pip could not build the wheel here: {built.stderr.strip()[-300:]}")
+    assert built.returncode == 0, built.stderr
+    (wheel,) = tmp_path.glob("ecommerce_kit_multicaixa-*.whl")
+    version = _project()["project"]["version"]
+    assert wheel.name == f"ecommerce_kit_multicaixa-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        entry_points = archive.read(
+            f"ecommerce_kit_multicaixa-{version}.dist-info/entry_points.txt"
+        ).decode()
+    assert "[ecommerce_kit]\nmulticaixa = ecommerce_kit_multicaixa.plugin" in entry_points
+    assert {
+        "ecommerce_kit_multicaixa/gateway.py",
+        "ecommerce_kit_multicaixa/plugin.py",
+        "ecommerce_kit_multicaixa/testing.py",
+    } <= names
+    assert not any(name.startswith("tests/") for name in names)

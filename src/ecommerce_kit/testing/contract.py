@@ -46,7 +46,10 @@ What a subclass provides:
   ``payment.failed`` and ``payment.refunded``, about the payment's whole amount or about
   ``amount`` (any :class:`~moneyed.Money`, also in another currency, zero or negative: the kit
   must refuse those). A ``webhook_request`` without the ``amount`` argument still works, but the
-  tests that need another amount are then skipped;
+  tests that need another amount are then skipped. When the provider's refund events name the
+  refund they report, ``webhook_request`` also takes ``idempotency_key`` (the key the refund was
+  asked with) and/or ``movement_reference`` (the provider's id of the refund) and writes them
+  where the provider does; without them, the tests of events about the kit's own refunds skip;
 - optionally :meth:`~GatewayContract.refunds_at_provider`, when the gateway's test double can
   count the refunds it made, so that "a repeated key refunds once" is checked at the provider too.
 
@@ -59,11 +62,16 @@ What the suite checks, besides the plugin's registration and the gateway's descr
   ``parse_webhook`` on the requests :meth:`~GatewayContract.webhook_request` builds gives the
   right ``type`` and ``event_id``, names the payment (``payment_id``, or ``reference`` when the
   provider does not echo the kit's id) and reports the asked ``amount`` as ``Money`` in the
-  payment's currency; a tampered body, a missing signature and another request's signature raise
-  :class:`~ecommerce_kit.exceptions.InvalidSignatureError`; an event in another currency, or for
-  zero or a negative amount, is refused by the kit with nothing changed;
+  payment's currency (a part of it with minor units of its own, 249.97 of 1000.00, catches
+  amounts read as whole numbers or in cents); a body with a byte changed or added, a missing
+  signature, another request's signature, and a genuine request checked with another, an empty
+  or no ``webhook_secret`` option raise :class:`~ecommerce_kit.exceptions.InvalidSignatureError`;
+  an event in another currency, or for zero or a negative amount, is refused by the kit with
+  nothing changed; a refund event naming a refund of the kit's (by key or provider reference)
+  books nothing more, and settles one whose answer was lost;
 - idempotency keys: ``create_payment``, ``capture`` and ``refund`` called again with the same
-  ``idempotency_key`` return the first result (and a refund with a new key is another refund);
+  ``idempotency_key`` return the first result (a refund answers the provider's reference of it,
+  and a refund with a new key is another refund, with another reference);
   a capture or refund whose answer is lost (the provider acted, then the gateway raised
   :class:`~ecommerce_kit.exceptions.GatewayError`) stays ``unknown`` with its amount reserved,
   and :func:`~ecommerce_kit.payments.services.retry_open_entries` settles it with the same key,
@@ -77,10 +85,11 @@ import inspect
 import re
 from collections.abc import Callable, Iterator
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any, ClassVar
 
 import pytest
+from django.utils.datastructures import CaseInsensitiveMapping
 from moneyed import CurrencyDoesNotExist, Money, get_currency
 
 from ecommerce_kit import plugins
@@ -90,6 +99,7 @@ from ecommerce_kit.exceptions import (
     InvalidSignatureError,
     PaymentDeclinedError,
 )
+from ecommerce_kit.money import decimal_places
 from ecommerce_kit.payments.base import (
     FLOWS,
     CaptureResult,
@@ -161,6 +171,10 @@ class GatewayContract:
         :param amount: What the event is about, as the provider would write it (it may be in
             another currency, zero or negative); ``None``: the payment's whole amount.
         :returns: The raw body and the headers, signed as the provider signs them.
+
+        Add the optional keyword arguments ``idempotency_key`` and ``movement_reference`` when
+        the provider's refund events name the refund they report: write them into the event
+        as the provider would (the contract passes them for ``payment.refunded`` events).
         """
         raise NotImplementedError("Build a signed webhook request like the provider's.")
 
@@ -213,28 +227,52 @@ class GatewayContract:
             pytest.skip(f"The gateway cannot be made to reach {outcome!r}.")
         return data
 
-    def _takes_amount(self) -> bool:
+    def _takes(self, name: str) -> bool:
+        """Whether :meth:`webhook_request` accepts the keyword argument ``name``."""
         parameters = inspect.signature(self.webhook_request).parameters.values()
-        return any(p.name == "amount" or p.kind is p.VAR_KEYWORD for p in parameters)
+        return any(p.name == name or p.kind is p.VAR_KEYWORD for p in parameters)
+
+    def _takes_amount(self) -> bool:
+        return self._takes("amount")
+
+    def _names_movements(self) -> bool:
+        return self._takes("idempotency_key") or self._takes("movement_reference")
 
     def _request(
-        self, payment: Any, event_id: str, event_type: str, amount: Money | None = None
-    ) -> tuple[bytes, dict[str, str]]:
+        self,
+        payment: Any,
+        event_id: str,
+        event_type: str,
+        amount: Money | None = None,
+        **movement: str,
+    ) -> tuple[bytes, CaseInsensitiveMapping[str]]:
+        """Build a request with :meth:`webhook_request`; its headers are read case-insensitively,
+        as Django's ``request.headers`` are."""
         kwargs: dict[str, Any] = {}
         if amount is not None:
             if not self._takes_amount():
                 pytest.skip("webhook_request() takes no amount: events about other amounts.")
             kwargs["amount"] = amount
-        return self.webhook_request(
+        if movement:
+            if not self._names_movements():
+                pytest.skip("webhook_request() takes no idempotency_key or movement_reference.")
+            kwargs.update((name, value) for name, value in movement.items() if self._takes(name))
+        body, headers = self.webhook_request(
             payment=payment, event_id=event_id, event_type=str(event_type), **kwargs
         )
+        return body, CaseInsensitiveMapping(headers)
 
     def _deliver(
-        self, payment: Any, event_id: str, event_type: str, amount: Money | None = None
+        self,
+        payment: Any,
+        event_id: str,
+        event_type: str,
+        amount: Money | None = None,
+        **movement: str,
     ) -> str:
         from ecommerce_kit.payments.services import handle_webhook
 
-        body, headers = self._request(payment, event_id, event_type, amount)
+        body, headers = self._request(payment, event_id, event_type, amount, **movement)
         return handle_webhook(gateway_id=self.gateway_id, body=body, headers=headers)
 
     def _start(self, order: Any, outcome: str) -> Any:
@@ -277,8 +315,12 @@ class GatewayContract:
         return payment
 
     def _part(self, payment: Any) -> Money:
-        """A quarter of the payment's amount."""
-        return Money((payment.amount.amount / 4).quantize(Decimal("0.01")), payment.currency)
+        """A part of the payment's amount with minor units of its own (249.97 of 1000.00), so
+        that an amount read as a whole number, in cents or as the payment's is seen."""
+        unit = Decimal(1).scaleb(-decimal_places(payment.currency))
+        quarter = (payment.amount.amount / 4).quantize(unit, rounding=ROUND_DOWN)
+        part = quarter - 3 * unit if quarter > 3 * unit else quarter
+        return Money(part, payment.currency)
 
     def _other_currency(self, currency: str) -> str:
         return "USD" if currency != "USD" else "EUR"
@@ -338,8 +380,8 @@ class GatewayContract:
         amount_optional: bool = False,
     ) -> None:
         assert isinstance(event, WebhookEvent), f"parse_webhook returned {event!r}"
-        assert event.type == event_type
-        assert event.event_id == event_id
+        assert event.type == event_type, f"the event's type is {event.type!r}, not {event_type!r}"
+        assert event.event_id == event_id, f"the event's id is {event.event_id!r}, not {event_id!r}"
         if event.payment_id is not None:
             assert event.payment_id == payment.pk, "the event names another payment"
         else:
@@ -475,15 +517,53 @@ class GatewayContract:
         payment = self._start(order, "success")
         body, headers = self._request(payment, "contract-forged", "payment.captured")
         other_body, other_headers = self._request(payment, "contract-other", "payment.captured")
-        forged = [
-            (body[:-1] + (b" " if body[-1:] != b" " else b"\n"), headers),
-            (body, {}),
-        ]
+        middle = len(body) // 2
+        forged = {
+            "a changed last byte": (body[:-1] + (b" " if body[-1:] != b" " else b"\n"), headers),
+            "a changed byte inside": (
+                body[:middle] + bytes([body[middle] ^ 1]) + body[middle + 1 :],
+                headers,
+            ),
+            "a byte added": (body + b" ", headers),
+            "no signature": (body, CaseInsensitiveMapping({})),
+        }
         if other_body != body:
-            forged.append((body, other_headers))
-        for forged_body, forged_headers in forged:
+            forged["another request's signature"] = (body, other_headers)
+        for forgery, (forged_body, forged_headers) in forged.items():
+            try:
+                event = gateway.parse_webhook(
+                    body=forged_body, headers=forged_headers, options=options
+                )
+            except InvalidSignatureError:
+                continue
+            except Exception as exc:
+                pytest.fail(
+                    f"a body with {forgery} raised {exc!r}, not InvalidSignatureError: "
+                    "check the signature over the raw body before reading it"
+                )
+            pytest.fail(f"a body with {forgery} was accepted: {event!r}")
+
+    def test_parse_webhook_checks_the_configured_secret(
+        self, gateway: PaymentGateway, order: Any, options: dict[str, Any]
+    ) -> None:
+        if "webhook_secret" not in options:
+            pytest.skip(
+                'The gateway keeps its webhook secret in another option than "webhook_secret".'
+            )
+        payment = self._start(order, "success")
+        body, headers = self._request(payment, "contract-secret", "payment.captured")
+        others = {
+            "another secret": {
+                **options,
+                "webhook_secret": "not-the-" + str(options["webhook_secret"]),
+            },
+            "an empty secret": {**options, "webhook_secret": ""},
+            "no secret": {k: v for k, v in options.items() if k != "webhook_secret"},
+        }
+        for configured, other_options in others.items():
             with pytest.raises(InvalidSignatureError):
-                gateway.parse_webhook(body=forged_body, headers=forged_headers, options=options)
+                gateway.parse_webhook(body=body, headers=headers, options=other_options)
+                pytest.fail(f"a request signed with the test secret passed with {configured}")
 
     # --- Webhooks: through the kit ----------------------------------------------------------
 
@@ -545,17 +625,107 @@ class GatewayContract:
         payment = self._captured_payment(order)
         zero = Money(0, payment.currency)
         first = self._part(payment) if self._takes_amount() else None
-        assert self._deliver(payment, "contract-refund", "payment.refunded", first) == "refunded"
-        assert self._deliver(payment, "contract-refund", "payment.refunded", first) == "duplicate"
+        outcome = self._deliver(payment, "contract-refund", "payment.refunded", first)
+        assert outcome == "refunded", f"the refund event was {outcome!r}"
+        outcome = self._deliver(payment, "contract-refund", "payment.refunded", first)
+        assert outcome == "duplicate", f"the repeated refund event was {outcome!r}"
         payment.refresh_from_db()
         if first is not None:
-            assert payment.status == "partially_refunded" and payment.refunded == first
+            assert (payment.status, payment.refunded) == ("partially_refunded", first), (
+                f"a refund event of {first!r} left the payment {payment.status} with "
+                f"{payment.refunded!r} refunded"
+            )
             rest = payment.captured - first
             outcome = self._deliver(payment, "contract-refund-rest", "payment.refunded", rest)
-            assert outcome == "refunded"
+            assert outcome == "refunded", f"the refund event was {outcome!r}"
             payment.refresh_from_db()
         assert payment.status == "refunded"
         assert payment.refunded == payment.captured and payment.refund_pending == zero
+
+    def test_parse_webhook_names_the_refund(
+        self, gateway: PaymentGateway, order: Any, options: dict[str, Any]
+    ) -> None:
+        payment = self._start(order, "success")
+        key, reference = "contract-refund-key", "contract-refund-ref"
+        body, headers = self._request(
+            payment,
+            "contract-named",
+            WebhookEventType.PAYMENT_REFUNDED,
+            self._part(payment),
+            idempotency_key=key,
+            movement_reference=reference,
+        )
+        event = gateway.parse_webhook(body=body, headers=headers, options=options)
+        self._check_event(
+            event,
+            payment=payment,
+            event_id="contract-named",
+            event_type=WebhookEventType.PAYMENT_REFUNDED,
+            amount=self._part(payment),
+        )
+        named = {"idempotency_key": key, "movement_reference": reference}
+        for name, value in named.items():
+            if self._takes(name):
+                assert getattr(event, name) == value, f"the event's {name} is not {value!r}"
+            else:
+                assert getattr(event, name) in ("", value), f"the event's {name} is made up"
+
+    def test_refunded_webhook_about_the_kits_refund_is_booked_once(self, order: Any) -> None:
+        from ecommerce_kit.payments.models import LedgerEntry
+        from ecommerce_kit.payments.services import refund_order
+
+        if not self._names_movements():
+            pytest.skip("webhook_request() takes no idempotency_key or movement_reference.")
+        payment = self._captured_payment(order)
+        part = self._part(payment)
+        refund_order(order=order, amount=part, actor=None)
+        entry = LedgerEntry.objects.get(payment=payment, kind="refund")
+        assert entry.state == "succeeded"
+        outcome = self._deliver(
+            payment,
+            "contract-our-refund",
+            WebhookEventType.PAYMENT_REFUNDED,
+            part,
+            idempotency_key=str(entry.idempotency_key),
+            movement_reference=entry.reference,
+        )
+        assert outcome.startswith("duplicate"), f"the refund was booked again: {outcome}"
+        payment.refresh_from_db()
+        assert payment.refunded == part and payment.status == "partially_refunded"
+        assert LedgerEntry.objects.filter(payment=payment, kind="refund").count() == 1
+
+    def test_refunded_webhook_settles_a_refund_that_timed_out(
+        self, gateway: PaymentGateway, order: Any, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from ecommerce_kit.payments.models import LedgerEntry
+        from ecommerce_kit.payments.services import refund_order, retry_open_entries
+
+        if not self._names_movements():
+            pytest.skip("webhook_request() takes no idempotency_key or movement_reference.")
+        payment = self._captured_payment(order)
+        part = self._part(payment)
+        lost = self._lose_first_answer(monkeypatch, gateway, "refund")
+        with pytest.raises(GatewayError):
+            refund_order(order=order, amount=part, actor=None)
+        entry = LedgerEntry.objects.get(payment=payment, kind="refund")
+        assert entry.state == "unknown"
+        made = lost.results[0]
+        outcome = self._deliver(
+            payment,
+            "contract-late-answer",
+            WebhookEventType.PAYMENT_REFUNDED,
+            part,
+            idempotency_key=str(entry.idempotency_key),
+            movement_reference=made.reference,
+        )
+        assert outcome == f"refund {entry.pk} settled", f"the event did not settle it: {outcome!r}"
+        assert retry_open_entries(older_than=timedelta(0)) == 0, "the settled refund was retried"
+        entry.refresh_from_db()
+        payment.refresh_from_db()
+        assert entry.state == "succeeded" and payment.refunded == part
+        assert payment.refund_pending == Money(0, payment.currency)
+        assert LedgerEntry.objects.filter(payment=payment, kind="refund").count() == 1
+        assert self.refunds_at_provider(payment=payment) in (None, 1)
 
     # --- Refunds ----------------------------------------------------------------------------
 
@@ -590,6 +760,7 @@ class GatewayContract:
         again = gateway.refund(payment=payment, amount=part, idempotency_key=key, options=options)
         assert isinstance(first, RefundResult) and first.ok, first
         assert isinstance(again, RefundResult) and again.ok, again
+        assert first.reference, "a refund needs the provider's reference (each refund its own)"
         assert again.reference == first.reference, "a repeated key made another refund"
         counted = self.refunds_at_provider(payment=payment)
         assert counted in (None, 1), f"the provider made {counted} refunds for one key"
@@ -597,8 +768,7 @@ class GatewayContract:
             payment=payment, amount=part, idempotency_key=new_key(), options=options
         )
         assert isinstance(other, RefundResult) and other.ok, other
-        if first.reference and other.reference:
-            assert other.reference != first.reference, "two refunds answered one reference"
+        assert other.reference != first.reference, "two refunds answered one reference"
         assert self.refunds_at_provider(payment=payment) in (None, 2)
 
     def test_refund_that_timed_out_is_retried_with_the_same_key(

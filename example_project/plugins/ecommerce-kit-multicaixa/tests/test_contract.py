@@ -1,181 +1,106 @@
-"""The kit's gateway contract, run against ``multicaixa_ref`` with a fake provider API, and what
-this gateway adds to it."""
+"""The kit's gateway contract, run against both gateways and the fake provider, and what each
+gateway adds to it.
+
+(The fake provider comes from ``conftest.py``; this module imports nothing else from
+``tests``, so the kit's own suite can load it as it is.)
+"""
 
 from __future__ import annotations
 
-import itertools
 import json
-import re
 import time
-from collections.abc import Iterator, Mapping
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from ecommerce_kit_multicaixa import plugin
 from ecommerce_kit_multicaixa.gateway import SIGNATURE_HEADER, sign
+from ecommerce_kit_multicaixa.testing import (
+    API_KEY,
+    API_URL,
+    UNREGISTERED_PHONE,
+    WEBHOOK_SECRET,
+    FakeMulticaixa,
+    webhook_request,
+)
 from moneyed import Money
 
+from ecommerce_kit import plugins
 from ecommerce_kit.exceptions import InvalidInputError
-from ecommerce_kit.payments.http import HttpResponse
 from ecommerce_kit.testing.contract import GatewayContract
 
-SECRET = "mcx_whsec"
-API_URL = "https://mcx.test/v1"
+#: The kit's event types, as each gateway's provider writes them.
 PROVIDER_TYPES = {
-    "payment.captured": "reference.paid",
-    "payment.failed": "reference.expired",
-    "payment.refunded": "reference.refunded",
-    "payment.voided": "reference.cancelled",
+    "multicaixa_ref": {
+        "payment.captured": "reference.paid",
+        "payment.failed": "reference.expired",
+        "payment.refunded": "reference.refunded",
+        "payment.voided": "reference.cancelled",
+    },
+    "multicaixa_express": {
+        "payment.captured": "express.accepted",
+        "payment.failed": "express.rejected",
+        "payment.refunded": "express.refunded",
+        "payment.voided": "express.cancelled",
+    },
 }
 
 
-class FakeMulticaixaAPI:
-    """Answers like the provider would; records every request.
+class MulticaixaContract(GatewayContract):
+    """What both gateways' contracts share (not collected: its name does not start with Test)."""
 
-    Like the provider, it answers a repeated ``Idempotency-Key`` with its first answer (and does
-    nothing again), and refuses a key reused for another request.
-    """
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[str, str, dict[str, str], Any]] = []
-        self.references: dict[str, dict[str, Any]] = {}
-        self.answers: dict[str, tuple[tuple[str, str, Any], HttpResponse]] = {}
-        self._ids = itertools.count(1)
-
-    def __call__(
-        self, method: str, url: str, headers: Mapping[str, str], body: bytes | None, timeout: float
-    ) -> HttpResponse:
-        payload = json.loads(body) if body else None
-        self.requests.append((method, url, dict(headers), payload))
-        if headers.get("Authorization") != "Bearer mcx_test_key":
-            return self._answer(401, {"message": "bad key"})
-        key = headers.get("Idempotency-Key")
-        if key is not None and key in self.answers:
-            request, answer = self.answers[key]
-            if request != (method, url, payload):
-                return self._answer(422, {"message": "Idempotency-Key reused for another request"})
-            return answer
-        answer = self._handle(method, url.removeprefix(API_URL), payload)
-        if key is not None:
-            self.answers[key] = ((method, url, payload), answer)
-        return answer
-
-    def refunds(self, reference: str) -> list[dict[str, Any]]:
-        """The refunds made of the reference ``reference``."""
-        return self.references[reference]["refunds"]
-
-    def _handle(self, method: str, path: str, payload: Any) -> HttpResponse:
-        if method == "POST" and path == "/references":
-            ref_id = f"ref_{next(self._ids)}"
-            self.references[ref_id] = {"amount": payload["amount"], "status": "open", "refunds": []}
-            return self._answer(
-                201,
-                {
-                    "id": ref_id,
-                    "entity": "11223",
-                    "reference": f"900 000 {len(self.references):03d}",
-                    "expires_at": "2030-01-01T12:00:00+00:00",
-                },
-            )
-        match = re.fullmatch(r"/references/(ref_\d+)/(refunds|cancel)", path)
-        if method == "POST" and match and match.group(1) in self.references:
-            reference = self.references[match.group(1)]
-            if match.group(2) == "cancel":
-                reference["status"] = "cancelled"
-                return self._answer(200, {"id": match.group(1), "status": "cancelled"})
-            refund = {"id": f"rf_{next(self._ids)}", "amount": payload["amount"]}
-            reference["refunds"].append(refund)
-            return self._answer(201, {"id": refund["id"]})
-        return self._answer(404, {"message": "not found"})
-
-    @staticmethod
-    def _answer(status: int, body: dict[str, Any]) -> HttpResponse:
-        return HttpResponse(status, {"content-type": "application/json"}, json.dumps(body).encode())
-
-
-@pytest.fixture(autouse=True)
-def fake_provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeMulticaixaAPI]:
-    api = FakeMulticaixaAPI()
-    monkeypatch.setattr(plugin.gateway, "transport", api)
-    yield api
-
-
-def webhook(
-    payment: Any,
-    event_id: str,
-    provider_type: str,
-    timestamp: int | None = None,
-    *,
-    amount: Money | None = None,
-    **extra: str,
-) -> tuple[bytes, dict[str, str]]:
-    """Build a signed webhook request about ``payment``, as the provider sends it.
-
-    :param amount: What the event is about (default: the payment's amount).
-    :param extra: More ``data`` fields, e.g. ``refund_id`` and ``idempotency_key``.
-    """
-    amount = payment.amount if amount is None else amount
-    body = json.dumps(
-        {
-            "id": event_id,
-            "type": provider_type,
-            "data": {
-                "reference_id": payment.reference,
-                "amount": str(amount.amount),
-                "currency": str(amount.currency),
-                **extra,
-            },
-        }
-    ).encode()
-    stamp = int(time.time()) if timestamp is None else timestamp
-    return body, {SIGNATURE_HEADER: sign(body, SECRET, stamp)}
-
-
-class TestMulticaixaContract(GatewayContract):
     plugin = plugin
-    gateway_id = "multicaixa_ref"
     currency = "AOA"
 
     def gateway_options(self) -> dict[str, Any]:
-        return {"api_url": API_URL, "api_key": "mcx_test_key", "webhook_secret": SECRET}
-
-    def payment_data(self, outcome: str) -> dict[str, Any] | None:
-        return {} if outcome == "success" else None
+        return {"api_url": API_URL, "api_key": API_KEY, "webhook_secret": WEBHOOK_SECRET}
 
     def webhook_request(
-        self, *, payment: Any, event_id: str, event_type: str, amount: Money | None = None
+        self,
+        *,
+        payment: Any,
+        event_id: str,
+        event_type: str,
+        amount: Money | None = None,
+        idempotency_key: str = "",
+        movement_reference: str = "",
     ) -> tuple[bytes, dict[str, str]]:
-        return webhook(payment, event_id, PROVIDER_TYPES[event_type], amount=amount)
+        amount = payment.amount if amount is None else amount
+        data = {
+            "reference_id": payment.reference,
+            "amount": str(amount.amount),
+            "currency": str(amount.currency),
+        }
+        if idempotency_key:
+            data["idempotency_key"] = idempotency_key
+        if movement_reference:
+            data["refund_id"] = movement_reference
+        fake = self._fake()
+        made = fake.payments.get(payment.reference)
+        if event_type == "payment.captured" and made is not None and made.status == "open":
+            # The provider sends this when the buyer has paid: its fake must know it too.
+            fake.pay(made.id)
+            fake.outbox.clear()
+        provider_type = PROVIDER_TYPES[self.gateway_id][event_type]
+        return webhook_request({"id": event_id, "type": provider_type, "data": data})
 
     def refunds_at_provider(self, *, payment: Any) -> int | None:
-        return len(plugin.gateway.transport.refunds(payment.reference))
+        return len(self._fake().refunds_of(payment.reference))
 
-    # --- What this gateway adds to the contract ---------------------------------------------
+    def _fake(self) -> FakeMulticaixa:
+        return plugins.get_gateway(self.gateway_id).transport  # type: ignore[attr-defined]
 
-    def test_every_request_sends_the_kits_key(
-        self, order: Any, fake_provider: FakeMulticaixaAPI
-    ) -> None:
+    # --- What Multicaixa adds to the contract -------------------------------------------
+
+    def test_every_request_sends_the_kits_key(self, order: Any) -> None:
         from ecommerce_kit.payments.models import LedgerEntry
         from ecommerce_kit.payments.services import refund_order
 
         payment = self._captured_payment(order)
         refund_order(order=order, amount=self._part(payment), actor=None)
         refund = LedgerEntry.objects.get(payment=payment, kind="refund")
-        keys = [headers["Idempotency-Key"] for _m, _u, headers, _b in fake_provider.requests]
+        keys = [request.headers["Idempotency-Key"] for request in self._fake().requests]
         assert keys == [payment.idempotency_key, refund.idempotency_key]
-        assert refund.reference == fake_provider.refunds(payment.reference)[0]["id"]
-
-    def test_refund_event_names_the_refund(self, options: dict[str, Any], order: Any) -> None:
-        payment = self._start(order, "success")
-        body, headers = webhook(
-            payment, "evt_rf", "reference.refunded", refund_id="rf_9", idempotency_key="ek_1"
-        )
-        event = plugin.gateway.parse_webhook(body=body, headers=headers, options=options)
-        assert (event.movement_reference, event.idempotency_key) == ("rf_9", "ek_1")
-        body, headers = webhook(payment, "evt_paid", "reference.paid")
-        event = plugin.gateway.parse_webhook(body=body, headers=headers, options=options)
-        assert (event.movement_reference, event.idempotency_key) == ("", "")
+        assert refund.reference == self._fake().refunds_of(payment.reference)[0]["id"]
 
     @pytest.mark.parametrize(
         "data",
@@ -194,7 +119,7 @@ class TestMulticaixaContract(GatewayContract):
         body = json.dumps(
             {
                 "id": "evt_bad",
-                "type": "reference.refunded",
+                "type": PROVIDER_TYPES[self.gateway_id]["payment.refunded"],
                 "data": {
                     "reference_id": payment.reference,
                     "amount": "10.00",
@@ -203,43 +128,24 @@ class TestMulticaixaContract(GatewayContract):
                 },
             }
         ).encode()
-        headers = {SIGNATURE_HEADER: sign(body, SECRET, int(time.time()))}
+        headers = {SIGNATURE_HEADER: sign(body, WEBHOOK_SECRET, int(time.time()))}
+        gateway = plugins.get_gateway(self.gateway_id)
         with pytest.raises(InvalidInputError):
-            plugin.gateway.parse_webhook(body=body, headers=headers, options=options)
+            gateway.parse_webhook(body=body, headers=headers, options=options)
 
-    def test_refund_event_settles_a_refund_that_timed_out(
-        self, order: Any, fake_provider: FakeMulticaixaAPI, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        from ecommerce_kit.exceptions import GatewayError
-        from ecommerce_kit.payments.models import LedgerEntry
-        from ecommerce_kit.payments.services import (
-            handle_webhook,
-            refund_order,
-            retry_open_entries,
-        )
 
-        payment = self._captured_payment(order)
-        part = self._part(payment)
-        gateway = plugin.gateway
-        self._lose_first_answer(monkeypatch, gateway, "refund")
-        with pytest.raises(GatewayError):
-            refund_order(order=order, amount=part, actor=None)
-        entry = LedgerEntry.objects.get(payment=payment, kind="refund")
-        made = fake_provider.refunds(payment.reference)[0]
-        body, headers = webhook(
-            payment,
-            "evt_rf",
-            "reference.refunded",
-            amount=part,
-            refund_id=made["id"],
-            idempotency_key=str(entry.idempotency_key),
-        )
-        assert handle_webhook(gateway_id=self.gateway_id, body=body, headers=headers) == (
-            f"refund {entry.pk} settled"
-        )
-        assert retry_open_entries(older_than=timedelta(0)) == 0
-        payment.refresh_from_db()
-        entry.refresh_from_db()
-        assert entry.state == "succeeded" and entry.reference == made["id"]
-        assert payment.refunded == part and payment.refund_pending == Money(0, "AOA")
-        assert len(fake_provider.refunds(payment.reference)) == 1
+class TestMulticaixaReferenceContract(MulticaixaContract):
+    gateway_id = "multicaixa_ref"
+
+    def payment_data(self, outcome: str) -> dict[str, Any] | None:
+        return {} if outcome == "success" else None
+
+
+class TestMulticaixaExpressContract(MulticaixaContract):
+    gateway_id = "multicaixa_express"
+
+    def payment_data(self, outcome: str) -> dict[str, Any] | None:
+        return {
+            "success": {"phone": "+244 923 456 789"},
+            "decline": {"phone": UNREGISTERED_PHONE},
+        }.get(outcome)

@@ -1,5 +1,6 @@
-"""Multicaixa payment references for ecommerce_kit (an example third-party gateway plugin)."""
+"""Multicaixa payments for ecommerce_kit, by reference and by Multicaixa Express (an example
+third-party gateway plugin)."""
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
