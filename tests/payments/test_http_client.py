@@ -290,3 +290,12 @@ def test_urllib_transport_talks_http(local_server: str) -> None:
 def test_urllib_transport_raises_transport_error_when_nothing_listens() -> None:
     with pytest.raises(TransportError):
         urllib_transport("GET", "http://127.0.0.1:9/", {}, None, 2.0)
+
+
+def test_phone_numbers_are_never_stored() -> None:
+    # A mobile payment's phone number identifies the buyer: kept out of payments and call logs.
+    assert redact({"phone": "+244923000000", "buyer_msisdn": "244923000000", "token": "t"}) == {
+        "phone": REDACTED,
+        "buyer_msisdn": REDACTED,
+        "token": REDACTED,
+    }

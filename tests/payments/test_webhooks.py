@@ -336,3 +336,19 @@ def test_authentic_webhook_nested_too_deeply_is_400_and_not_recorded(
     assert response.status_code == 400, response.content
     assert response.json()["code"] == "invalid"
     assert not WebhookEvent.objects.exists()
+
+
+def test_a_void_event_after_the_kit_s_own_void_is_booked_once(
+    client: Any, gateways_config: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    from ecommerce_kit.orders.services import cancel_order
+
+    payment = _pending_payment()
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_order(order_id=payment.order_id, actor=None)  # voids the pending payment
+    payment.refresh_from_db()
+    assert payment.status == "voided" and payment.voided == payment.amount
+    event = {"event_id": "v1", "payment_id": payment.pk, "type": "payment.voided"}
+    assert _post(client, event).json()["result"].startswith("duplicate")
+    payment.refresh_from_db()
+    assert payment.voided == payment.amount

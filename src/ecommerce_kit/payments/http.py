@@ -73,6 +73,8 @@ SENSITIVE_KEYS: tuple[str, ...] = (
     "iban",
     "signature",
     "private",
+    "phone",
+    "msisdn",
 )
 #: ... or when one of its words (split at ``_``, ``-`` and camelCase) is one of these.
 SENSITIVE_WORDS: frozenset[str] = frozenset({"cvc", "cvv", "pan", "pin", "auth", "key", "otp"})

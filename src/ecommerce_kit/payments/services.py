@@ -1228,6 +1228,10 @@ def _apply_movement(
     if open_voids:
         _settle_entry(payment, open_voids[0].pk, _Answer(ok=True))
         return "voided"
+    # A void the kit asked for and that succeeded is the one reported (the provider echoes it).
+    asked = (EntrySource.SYSTEM, EntrySource.STAFF, EntrySource.BUYER, EntrySource.TASK)
+    if _find(payment, kind=EntryKind.VOID, state=EntryState.SUCCEEDED, source=asked):
+        return "duplicate: the kit's void is booked already"
     entry = _book_slot(
         payment,
         "void",
