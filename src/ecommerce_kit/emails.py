@@ -179,7 +179,7 @@ def dispatch(email_id: int) -> None:
         try:
             send_email.delay(email_id)
         except Exception:
-            logger.exception("Could not queue order e-mail %s; it stays pending", email_id)
+            logger.exception("Order e-mail %s not sent through Celery; it stays pending", email_id)
         return
     try:
         deliver(email_id)
