@@ -360,7 +360,7 @@ def _items_total(items: list[OrderItem], currency: str) -> Money:
 def _context(email: OrderEmail, order: Order) -> tuple[Any, Order | None, dict[str, Any]]:
     """The recipient, the order whose language they may read, and the templates' context."""
     context: dict[str, Any] = {"kind": email.kind, "order": order}
-    items = OrderItem.objects.filter(order=order).select_related("store").order_by("id")
+    items = OrderItem.objects.filter(order=order).order_by("id")
     if email.kind in (Kind.ORDER_SHIPPED, Kind.FULFILMENT_DUE):
         fulfilment = Fulfilment.objects.select_related("store__owner").get(
             pk=email.subject_id, order=order
