@@ -216,8 +216,8 @@ def send_order_email(
         owner).
     :param order: The order.
     :param context: What the kit's templates get: ``order``, ``items``, ``language``,
-        ``recipient_name`` and, depending on ``kind``, ``fulfilment``, ``store``,
-        ``tracking_number``, ``refund``, ``items_total``.
+        ``recipient_name``, ``shipping_address`` and, depending on ``kind``, ``fulfilment``,
+        ``store``, ``tracking_number``, ``items_total``, ``refund``, ``refund_reason``.
     :param recipient: The user the e-mail is for (the buyer, or the store's owner).
     :returns: ``True`` when the e-mail was sent (the kit then sends nothing), or ``None``.
     """
