@@ -14,6 +14,9 @@ Everything that differs between a laptop and a server comes from the environment
 - ``DJANGO_NUM_PROXIES`` (how many proxies in front of Django append to ``X-Forwarded-For``;
   unset: clients are identified by ``REMOTE_ADDR``)
 - ``DUMMY_GATEWAY_WEBHOOK_SECRET`` (the built-in ``dummy`` payment gateway's webhook secret)
+- ``DJANGO_EMAIL_BACKEND`` (default: the console in ``DJANGO_DEBUG``, where the order e-mails are
+  printed; SMTP otherwise), ``EMAIL_HOST``, ``EMAIL_PORT``, ``EMAIL_HOST_USER``,
+  ``EMAIL_HOST_PASSWORD``, ``EMAIL_USE_TLS``, ``DEFAULT_FROM_EMAIL``
 - ``DJANGO_LOG_LEVEL`` (default ``INFO``)
 """
 
@@ -187,7 +190,28 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ecommerce_kit.payments.retry_payment_calls",
         "schedule": timedelta(minutes=5),
     },
+    "send-pending-emails": {
+        "task": "ecommerce_kit.emails.send_pending",
+        "schedule": timedelta(minutes=5),
+    },
 }
+
+# --- E-mail -----------------------------------------------------------------------------------
+
+# The kit e-mails buyers and sellers about their orders. With DJANGO_DEBUG they are printed on the
+# console (make demo shows them in its output); otherwise they go through SMTP.
+EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Mercado Kwanza <loja@demo.example>")
 
 # --- Auth -------------------------------------------------------------------------------------
 

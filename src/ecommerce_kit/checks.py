@@ -13,7 +13,9 @@ are printed and can be silenced with ``SILENCED_SYSTEM_CHECKS``. Ids:
 - ``ecommerce_kit.E007`` ``PAYMENT_GATEWAYS`` is not a mapping of gateway ids to option dicts
 - ``ecommerce_kit.E008`` a plugin module in ``PLUGINS`` cannot be imported
 - ``ecommerce_kit.E009`` a throttle rate is not of the form ``"<n>/<s|min|hour|day>"`` (or ``None``)
-- ``ecommerce_kit.E010`` a value that must be a list of strings or a boolean is not
+- ``ecommerce_kit.E010`` a value that must be a list of strings or a boolean is not, or an e-mail
+  setting is invalid (an unknown e-mail in ``EMAILS``, a language not in ``LANGUAGES``, a locale
+  Babel does not know)
 - ``ecommerce_kit.E011`` a currency in ``CURRENCIES`` has more minor units than the money columns
   store (two decimal places), e.g. KWD
 - ``ecommerce_kit.E012`` an app the kit needs is missing from ``INSTALLED_APPS``
@@ -150,6 +152,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     errors.extend(_check_gateways())
     errors.extend(_check_plugins())
     errors.extend(_check_throttles())
+    errors.extend(_check_emails())
     for key in _BOOLEANS:
         if not isinstance(kit_settings.get(key), bool):
             errors.append(_error(f"ECOMMERCE_KIT[{key!r}] must be True or False.", None, "E010"))
@@ -331,6 +334,67 @@ def _check_throttles() -> list[CheckMessage]:
                     "'<n>/<s|min|hour|day>'.",
                     "Use e.g. '20/min', or None to turn the throttle off.",
                     "E009",
+                )
+            )
+    return errors
+
+
+def _check_emails() -> list[CheckMessage]:
+    from babel.core import Locale, UnknownLocaleError
+
+    errors: list[CheckMessage] = []
+    emails = kit_settings.get("EMAILS")
+    if not isinstance(emails, Mapping):
+        errors.append(
+            _error("ECOMMERCE_KIT['EMAILS'] must be a dict of e-mail -> bool.", None, "E010")
+        )
+    else:
+        for kind, on in emails.items():
+            if kind not in DEFAULTS["EMAILS"] or not isinstance(on, bool):
+                errors.append(
+                    _error(
+                        f"ECOMMERCE_KIT['EMAILS'][{kind!r}] must be a known e-mail set to True or "
+                        f"False, got {on!r}.",
+                        f"Known e-mails: {', '.join(DEFAULTS['EMAILS'])}.",
+                        "E010",
+                    )
+                )
+    for key in ("EMAIL_FROM", "EMAIL_LANGUAGE_ATTRIBUTE"):
+        value = kit_settings.get(key)
+        if value is not None and (not isinstance(value, str) or not value):
+            errors.append(
+                _error(f"ECOMMERCE_KIT[{key!r}] must be a non-empty string or None.", None, "E010")
+            )
+    language = kit_settings.get("EMAIL_LANGUAGE")
+    known = [code for code, _name in settings.LANGUAGES]
+    if language is not None and language not in known:
+        errors.append(
+            _error(
+                f"ECOMMERCE_KIT['EMAIL_LANGUAGE'] {language!r} is not one of LANGUAGES.",
+                f"Use one of {', '.join(known)}, or None for LANGUAGE_CODE.",
+                "E010",
+            )
+        )
+    locales = kit_settings.get("EMAIL_MONEY_LOCALES")
+    if not isinstance(locales, Mapping):
+        return [
+            *errors,
+            _error(
+                "ECOMMERCE_KIT['EMAIL_MONEY_LOCALES'] must be a dict of language -> locale.",
+                None,
+                "E010",
+            ),
+        ]
+    for code, locale in locales.items():
+        try:
+            Locale.parse(locale)
+        except (UnknownLocaleError, ValueError, TypeError):
+            errors.append(
+                _error(
+                    f"ECOMMERCE_KIT['EMAIL_MONEY_LOCALES'][{code!r}] = {locale!r} is not a locale "
+                    "Babel knows.",
+                    "Use a locale name such as 'pt_AO' or 'en_US'.",
+                    "E010",
                 )
             )
     return errors

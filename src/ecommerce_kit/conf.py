@@ -47,6 +47,19 @@ DEFAULTS: dict[str, Any] = {
     "CIRCUIT_BREAKER_RESET": timedelta(seconds=30),
     # Reviews
     "REVIEWS_REQUIRE_PURCHASE": True,
+    # E-mails
+    "EMAILS": {
+        "order_confirmed": True,
+        "order_shipped": True,
+        "order_delivered": True,
+        "order_cancelled": True,
+        "order_refunded": True,
+        "fulfilment_due": True,
+    },
+    "EMAIL_FROM": None,
+    "EMAIL_LANGUAGE": None,
+    "EMAIL_LANGUAGE_ATTRIBUTE": "language",
+    "EMAIL_MONEY_LOCALES": {"pt": "pt_AO"},
     # Plugins
     "PLUGINS": (),
     "PLUGINS_AUTOLOAD": True,
@@ -162,6 +175,31 @@ class KitSettings:
     @property
     def REVIEWS_REQUIRE_PURCHASE(self) -> bool:  # noqa: N802
         return bool(self.get("REVIEWS_REQUIRE_PURCHASE"))
+
+    @property
+    def EMAILS(self) -> dict[str, bool]:  # noqa: N802
+        """Every e-mail kind, on or off: the ones given are merged over the defaults."""
+        emails = dict(DEFAULTS["EMAILS"])
+        emails.update(self.get("EMAILS"))
+        return {kind: bool(on) for kind, on in emails.items()}
+
+    @property
+    def EMAIL_FROM(self) -> str:  # noqa: N802
+        """The sender of the kit's e-mails; ``DEFAULT_FROM_EMAIL`` when not set."""
+        return str(self.get("EMAIL_FROM") or settings.DEFAULT_FROM_EMAIL)
+
+    @property
+    def EMAIL_LANGUAGE(self) -> str:  # noqa: N802
+        """The language of e-mails whose recipient has none; ``LANGUAGE_CODE`` when not set."""
+        return str(self.get("EMAIL_LANGUAGE") or settings.LANGUAGE_CODE)
+
+    @property
+    def EMAIL_LANGUAGE_ATTRIBUTE(self) -> str | None:  # noqa: N802
+        return self.get("EMAIL_LANGUAGE_ATTRIBUTE") or None
+
+    @property
+    def EMAIL_MONEY_LOCALES(self) -> dict[str, str]:  # noqa: N802
+        return dict(self.get("EMAIL_MONEY_LOCALES"))
 
     @property
     def PLUGINS(self) -> tuple[str, ...]:  # noqa: N802

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ecommerce_kit.orders.models import Fulfilment, Order
     from ecommerce_kit.payments.base import PaymentGateway
     from ecommerce_kit.payments.ledger import OrderMoney
-    from ecommerce_kit.payments.models import Payment
+    from ecommerce_kit.payments.models import LedgerEntry, Payment
     from ecommerce_kit.reviews.models import Review
 
 hookspec = pluggy.HookspecMarker("ecommerce_kit")
@@ -174,6 +174,20 @@ def payment_status_changed(
 
 
 @hookspec
+def refund_succeeded(payment: Payment, entry: LedgerEntry) -> None:
+    """Observe a refund that went through. Runs after the transaction commits.
+
+    Called once for each refund entry of the ledger that becomes ``succeeded``: a refund the kit
+    requested (staff refunds, cancelled goods, money given back for a cancelled order or a surplus)
+    once the provider confirms it, and a refund made at the provider once its event is booked.
+
+    :param payment: The payment refunded from, as saved.
+    :param entry: The ledger entry: ``amount``, ``reason`` (``staff``, ``cancellation``,
+        ``release``, ``surplus`` or ``provider``), ``reference``, ``actor``.
+    """
+
+
+@hookspec
 def review_created(review: Review) -> None:
     """Observe a newly created review. Runs after the transaction commits.
 
@@ -181,4 +195,29 @@ def review_created(review: Review) -> None:
     through :func:`ecommerce_kit.reviews.services.set_review_visibility`).
 
     :param review: The review, as saved.
+    """
+
+
+# --- E-mails ---------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def send_order_email(
+    kind: str, order: Order, context: dict[str, Any], recipient: AbstractBaseUser
+) -> bool | None:
+    """Send one of the kit's order e-mails yourself; return ``True`` when you did.
+
+    Stops at first non-None result. Called after the transaction that caused the e-mail has
+    committed, at most once per e-mail (the kit records it first), with the recipient's language
+    active. When no plugin returns ``True``, the kit renders its templates and sends the e-mail.
+
+    :param kind: ``order_confirmed``, ``order_shipped``, ``order_delivered``,
+        ``order_cancelled``, ``order_refunded`` (to the buyer) or ``fulfilment_due`` (to a store's
+        owner).
+    :param order: The order.
+    :param context: What the kit's templates get: ``order``, ``items``, ``language``,
+        ``recipient_name``, ``shipping_address`` and, depending on ``kind``, ``fulfilment``,
+        ``store``, ``tracking_number``, ``items_total``, ``refund``, ``refund_reason``.
+    :param recipient: The user the e-mail is for (the buyer, or the store's owner).
+    :returns: ``True`` when the e-mail was sent (the kit then sends nothing), or ``None``.
     """

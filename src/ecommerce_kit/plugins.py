@@ -30,13 +30,14 @@ if TYPE_CHECKING:
 
     from ecommerce_kit.cart.models import Cart
     from ecommerce_kit.catalog.models import Product
+    from ecommerce_kit.orders.models import Order
     from ecommerce_kit.payments.base import PaymentGateway
 
 logger = logging.getLogger(__name__)
 
 PROJECT_NAME = "ecommerce_kit"
 ENTRY_POINT_GROUP = "ecommerce_kit"
-BUILTIN_PLUGINS: tuple[str, ...] = ("ecommerce_kit.payments.dummy",)
+BUILTIN_PLUGINS: tuple[str, ...] = ("ecommerce_kit.payments.dummy", "ecommerce_kit.emails")
 #: The kit's own reactions between its apps (money → orders, cancellations → payments); they are
 #: always registered and cannot be blocked.
 CORE_PLUGINS: tuple[str, ...] = ("ecommerce_kit.orders.plugin", "ecommerce_kit.payments.plugin")
@@ -242,8 +243,24 @@ def notify_payment_status_changed(
     )
 
 
+def notify_refund_succeeded(*, payment: Any, entry: Any) -> None:
+    on_commit_notify("refund_succeeded", payment=payment, entry=entry)
+
+
 def notify_review_created(*, review: Any) -> None:
     on_commit_notify("review_created", review=review)
+
+
+def send_order_email(
+    *, kind: str, order: Order, context: dict[str, Any], recipient: AbstractBaseUser
+) -> bool:
+    """Let a plugin send an order e-mail instead of the kit; whether one did."""
+    handled = get_plugin_manager().hook.send_order_email(
+        kind=kind, order=order, context=context, recipient=recipient
+    )
+    if handled is not None and not isinstance(handled, bool):
+        raise TypeError(f"Hook send_order_email must return True, False or None, got {handled!r}.")
+    return bool(handled)
 
 
 def announce_order_money(*, order: Any, money: Any, actor: AbstractBaseUser | None) -> None:

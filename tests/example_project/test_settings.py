@@ -76,23 +76,40 @@ def test_settings_schedule_the_kit_periodic_tasks():
 
     from celery import Task
 
+    from ecommerce_kit import tasks as core_tasks
     from ecommerce_kit.cart import tasks as cart_tasks
     from ecommerce_kit.orders import tasks as order_tasks
     from ecommerce_kit.payments import tasks as payment_tasks
 
     kit_tasks = {
         task.name
-        for module in (cart_tasks, order_tasks, payment_tasks)
+        for module in (core_tasks, cart_tasks, order_tasks, payment_tasks)
         for task in vars(module).values()
         if isinstance(task, Task)
     }
-    assert kit_tasks == {
+    # Every task but the one that sends each e-mail (queued by the kit itself) is periodic.
+    periodic = kit_tasks - {"ecommerce_kit.emails.send"}
+    assert periodic == {
         "ecommerce_kit.orders.cancel_unpaid_orders",
         "ecommerce_kit.orders.purge_idempotency_keys",
         "ecommerce_kit.cart.purge_stale_carts",
         "ecommerce_kit.payments.retry_payment_calls",
+        "ecommerce_kit.emails.send_pending",
     }
-    assert {entry["task"] for entry in schedule.values()} == kit_tasks
+    assert {entry["task"] for entry in schedule.values()} == periodic
+
+
+def test_settings_print_emails_on_the_console_in_debug_and_use_smtp_otherwise():
+    debug = load_example_settings({"DJANGO_DEBUG": "1"})
+    production = load_example_settings({**PRODUCTION, "EMAIL_HOST": "smtp.example.ao"})
+    chosen = load_example_settings(
+        {**PRODUCTION, "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend"}
+    )
+
+    assert debug["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+    assert production["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert production["EMAIL_HOST"] == "smtp.example.ao"
+    assert chosen["EMAIL_BACKEND"] == "django.core.mail.backends.dummy.EmailBackend"
 
 
 def test_settings_send_hsts_and_secure_cookies_only_outside_debug():

@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ecommerce_kit.exceptions import EcommerceKitError
 from ecommerce_kit.orders import selectors, services
-from ecommerce_kit.orders.models import Fulfilment, Order, OrderItem, TransitionLog
+from ecommerce_kit.orders.models import Fulfilment, Order, OrderEmail, OrderItem, TransitionLog
 from ecommerce_kit.permissions import CANCEL_ORDER, MANAGE_FULFILMENT, REFUND_PAYMENT
 
 #: The order actions offered as buttons in the admin, and the permission each needs (the name of
@@ -159,6 +159,7 @@ class OrderAdmin(FulfilmentPermissionMixin, admin.ModelAdmin):
         "hold_reason",
         "shipping_address",
         "idempotency_key",
+        "language",
         "lines_returned",
         "created_at",
         "updated_at",
@@ -382,3 +383,55 @@ class FulfilmentAdmin(FulfilmentPermissionMixin, admin.ModelAdmin):
     )
     def deliver_selected(self, request: HttpRequest, queryset: QuerySet[Fulfilment]) -> None:
         self._advance_all(request, queryset, "deliver")
+
+
+@admin.register(OrderEmail)
+class OrderEmailAdmin(admin.ModelAdmin):
+    """The e-mails sent about orders. Read-only; staff who may change them can send again those
+    that may not have arrived (``failed``, ``skipped``, or stuck ``sending`` after a crash)."""
+
+    list_display = ("order", "kind", "recipient", "language", "state", "attempts", "created_at")
+    list_filter = ("state", "kind", "language")
+    search_fields = ("order__number", "recipient")
+    list_select_related = ("order",)
+    readonly_fields = (
+        "order",
+        "kind",
+        "subject_id",
+        "state",
+        "recipient",
+        "language",
+        "by_plugin",
+        "attempts",
+        "error",
+        "created_at",
+        "claimed_at",
+        "sent_at",
+    )
+    fields = readonly_fields
+    actions = ["send_again"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: OrderEmail | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: OrderEmail | None = None) -> bool:
+        return False
+
+    def has_send_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("ecommerce_kit_orders.change_orderemail"))
+
+    @admin.action(
+        description=_("Send selected e-mails again (failed, skipped or stuck sending)"),
+        permissions=["send"],
+    )
+    def send_again(self, request: HttpRequest, queryset: QuerySet[OrderEmail]) -> None:
+        from ecommerce_kit.emails import send_again
+
+        sent = send_again(list(queryset.values_list("pk", flat=True)))
+        messages.info(
+            request,
+            ngettext("Sent %(count)d e-mail.", "Sent %(count)d e-mails.", sent) % {"count": sent},
+        )

@@ -134,6 +134,13 @@ class Order(FSMModelMixin, models.Model):
     hold_reason = models.CharField(_("hold reason"), max_length=255, blank=True, default="")
     shipping_address = models.JSONField(_("shipping address"), default=dict)
     idempotency_key = models.CharField(_("idempotency key"), max_length=255, blank=True, default="")
+    language = models.CharField(
+        _("language"),
+        max_length=35,
+        blank=True,
+        default="",
+        help_text=_("The language the order was placed in: its buyer's e-mails use it."),
+    )
     lines_returned = models.BooleanField(
         _("lines returned to the cart"),
         default=False,
@@ -392,6 +399,67 @@ class TransitionLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} {self.subject_id}: {self.source} → {self.target}"
+
+
+class OrderEmail(models.Model):
+    """One e-mail the kit sends about an order: recorded before it is sent, sent at most once.
+
+    ``(order, kind, subject_id)`` is unique, so a transition announced twice records one e-mail.
+    Sending claims the row (``pending`` → ``sending``, a conditional update committed before the
+    e-mail leaves), so a task that runs twice sends it once; see :mod:`ecommerce_kit.orders.emails`.
+    """
+
+    class Kind(models.TextChoices):
+        ORDER_CONFIRMED = "order_confirmed", _("Order confirmed")
+        ORDER_SHIPPED = "order_shipped", _("Order shipped")
+        ORDER_DELIVERED = "order_delivered", _("Order delivered")
+        ORDER_CANCELLED = "order_cancelled", _("Order cancelled")
+        ORDER_REFUNDED = "order_refunded", _("Order refunded")
+        FULFILMENT_DUE = "fulfilment_due", _("Fulfilment due (to the seller)")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped: no address")
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="emails"
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    subject_id = models.BigIntegerField(
+        _("subject id"),
+        help_text=_("The order, fulfilment or ledger entry the e-mail is about."),
+    )
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    recipient = models.EmailField(_("recipient"), blank=True, default="")
+    language = models.CharField(_("language"), max_length=35, blank=True, default="")
+    by_plugin = models.BooleanField(
+        _("sent by a plugin"),
+        default=False,
+        help_text=_("A plugin's send_order_email hook sent it instead of the kit."),
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True, default="")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("order e-mail")
+        verbose_name_plural = _("order e-mails")
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "kind", "subject_id"], name="ek_order_email_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.subject_id} ({self.state})"
 
 
 class IdempotencyKey(models.Model):

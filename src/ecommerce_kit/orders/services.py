@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_fsm import TransitionNotAllowed, can_proceed, has_transition_perm
 from moneyed import Money
@@ -229,6 +229,7 @@ def place_order(
             currency=currency,
             shipping_address=shipping_address,
             idempotency_key=idempotency_key or "",
+            language=translation.get_language() or "",
             **totals,
         )
         store_ids = sorted({line.product.store_id for line in lines})

@@ -565,6 +565,8 @@ def _settle_entry(payment: Payment, entry_id: int, answer: _Answer) -> None:
     if answer.reference and not _reference_taken(payment, entry, answer.reference):
         entry.reference = answer.reference
     entry.save(update_fields=["state", "amount", "reference", "attempts", "updated_at"])
+    if entry.kind == EntryKind.REFUND:
+        plugins.notify_refund_succeeded(payment=payment, entry=entry)
     if entry.kind == EntryKind.CAPTURE and entry.idempotency_key:
         # A capture ends its authorization: the provider releases what it did not take.
         rest = _totals(payment).authorized
@@ -1261,7 +1263,7 @@ def _apply_refund(
     value = amount.amount if amount is not None else refundable
     if value <= 0 or value > refundable:
         return "deferred: more than is captured and not refunded"
-    _book(
+    entry = _book(
         payment,
         kind=EntryKind.REFUND,
         state=EntryState.SUCCEEDED,
@@ -1271,6 +1273,7 @@ def _apply_refund(
         event_id=event_id,
         reason=RefundReason.PROVIDER,
     )
+    plugins.notify_refund_succeeded(payment=payment, entry=entry)
     return "refunded"
 
 
