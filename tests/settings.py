@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "djmoney",
+    "django_countries",
     "drf_spectacular",
     "ecommerce_kit",
     "ecommerce_kit.catalog",

@@ -82,7 +82,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    # The kit, and the apps it builds on (rest_framework, django_filters, djmoney)
+    # The kit, and the apps it builds on (rest_framework, django_filters, djmoney,
+    # django_countries)
     *ecommerce_kit.INSTALLED_APPS,
     # This site: JWT sign-in, the OpenAPI document and Swagger UI
     "rest_framework_simplejwt",

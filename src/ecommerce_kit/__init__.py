@@ -11,12 +11,14 @@ hookimpl = pluggy.HookimplMarker("ecommerce_kit")
 
 #: What a host adds to its ``INSTALLED_APPS``: ``INSTALLED_APPS += ecommerce_kit.INSTALLED_APPS``.
 #: The apps of the libraries the kit builds on (Django REST framework, django-filter,
-#: django-money), then the kit's core and its apps. Django's ``auth`` and ``contenttypes``, which
-#: every new site has, are needed too. System check ``ecommerce_kit.E012`` names any missing app.
+#: django-money, django-countries for the translated country names), then the kit's core and its
+#: apps. Django's ``auth`` and ``contenttypes``, which every new site has, are needed too. System
+#: check ``ecommerce_kit.E012`` names any missing app.
 INSTALLED_APPS: list[str] = [
     "rest_framework",
     "django_filters",
     "djmoney",
+    "django_countries",
     "ecommerce_kit",
     "ecommerce_kit.catalog",
     "ecommerce_kit.cart",

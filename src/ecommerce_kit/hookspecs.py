@@ -79,8 +79,10 @@ def calculate_tax(
 def search_products(queryset: QuerySet[Product], query: str) -> QuerySet[Product] | None:
     """Filter products by a free-text ``query`` (the ``search`` filter of the product list).
 
-    Stops at first non-None result. When no plugin answers, the kit matches ``query`` against
-    product names and descriptions, case-insensitively.
+    Stops at first non-None result. When no plugin answers, the kit searches itself: full-text,
+    ranked by relevance, on PostgreSQL; a case-insensitive match of names and descriptions
+    elsewhere (:mod:`ecommerce_kit.catalog.search`). When the client gives no ``ordering``, an
+    ``order_by()`` on the returned queryset is kept (most relevant first).
 
     :param queryset: The products visible to the request, already filtered by the other filters.
     :param query: The stripped, non-empty search text.

@@ -4,6 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.db.models import QuerySet
 from django.test import override_settings
 from moneyed import Money
@@ -42,6 +43,17 @@ def test_search_matches_name_and_description_case_insensitively(api_client: Any)
     ProductFactory(name="Calças", description="Pretas")
     assert _ids(api_client, search="azul") == {by_name.pk, by_description.pk}
     assert _ids(api_client, search="  AZUL ") == {by_name.pk, by_description.pk}
+
+
+@pytest.mark.skipif(
+    connection.vendor == "postgresql", reason="PostgreSQL searches words (test_search_postgres)"
+)
+def test_search_elsewhere_is_a_substring_match_newest_first(api_client: Any) -> None:
+    older = ProductFactory(name="Sapatos", description="")
+    newer = ProductFactory(name="Casaco", description="Combina com sapatilhas")
+    ProductFactory(name="Chapéu", description="")
+    response = api_client.get(products_url(), {"search": "SAPAT"})
+    assert [p["id"] for p in response.json()["results"]] == [newer.pk, older.pk]
 
 
 def test_search_blank_is_ignored(api_client: Any) -> None:

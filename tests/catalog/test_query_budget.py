@@ -9,10 +9,17 @@ from django.test.utils import CaptureQueriesContext
 from moneyed import Money
 
 from ecommerce_kit.catalog.models import Category, ProductRating, Store
+from ecommerce_kit.catalog.search import get_search_features
 from tests.catalog.helpers import product_url, products_url
 from tests.factories import CategoryFactory, ProductFactory, StoreFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def search_features_known(db: Any) -> None:
+    """The first search of a process asks PostgreSQL once what it offers; that is not per page."""
+    get_search_features()
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from ecommerce_kit import plugins
-from ecommerce_kit.catalog import selectors
+from ecommerce_kit.catalog import search, selectors
 from ecommerce_kit.catalog.models import Product
 from ecommerce_kit.conf import kit_settings
 
@@ -105,7 +105,7 @@ class ProductFilterSet(django_filters.FilterSet):
     search = django_filters.CharFilter(
         method="_ignore",
         max_length=MAX_SEARCH_LENGTH,
-        label="Text matched against product names and descriptions.",
+        label="Words searched for in product names and descriptions.",
     )
     category = django_filters.CharFilter(
         method="_ignore",
@@ -163,16 +163,19 @@ class ProductFilterSet(django_filters.FilterSet):
         if data.get("in_stock") is False:
             queryset = queryset.exclude(matches_self_or_variant(Q(stock_quantity__gt=0)))
 
+        ordering = data.get("ordering")
         query = (data.get("search") or "").strip()
         if query:
             searched = plugins.search_products(queryset=queryset, query=query)
             if searched is None:
-                searched = queryset.filter(
-                    Q(name__icontains=query) | Q(description__icontains=query)
-                )
+                searched = search.search_products(queryset, query)
+            # Without an ``ordering``, results come most relevant first: the kit's full-text
+            # search orders them by rank, and a plugin's own ``order_by()`` is kept.
+            if not ordering and searched.query.order_by:
+                return searched
             queryset = searched
 
-        return order_products(queryset, data.get("ordering") or DEFAULT_ORDERING)
+        return order_products(queryset, ordering or DEFAULT_ORDERING)
 
 
 def matches_self_or_variant(condition: Q) -> Q:

@@ -47,8 +47,11 @@ _LIST_PARAMETERS = [
     OpenApiParameter(
         "search",
         str,
-        description="Text matched, case-insensitively, against "
-        "product names and descriptions (a search plugin may take over).",
+        description="Words searched for in product names and descriptions. On PostgreSQL: "
+        "full-text search in English and Portuguese (stems, quoted phrases, 'or', '-word'), "
+        "close spellings of names when pg_trgm is installed, most relevant first unless "
+        "'ordering' is given; elsewhere a case-insensitive substring match. A search plugin "
+        "may take over.",
     ),
     OpenApiParameter(
         "category",
@@ -81,7 +84,7 @@ _LIST_PARAMETERS = [
         enum=list(ORDERINGS),
         default=DEFAULT_ORDERING,
         description="Sort key; ties are broken by newest first. Products without "
-        "ratings sort last.",
+        "ratings sort last. With 'search' and no 'ordering', results come most relevant first.",
     ),
 ]
 _ANONYMOUS = {401: "not_authenticated"}

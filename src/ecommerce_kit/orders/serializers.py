@@ -11,7 +11,11 @@ from rest_framework import serializers
 from ecommerce_kit import money
 from ecommerce_kit.api.fields import MoneyField, NoNullCharactersValidator
 from ecommerce_kit.catalog.serializers import StoreRefSerializer
-from ecommerce_kit.orders.countries import COUNTRY_CODES
+from ecommerce_kit.orders.countries import (
+    country_name,
+    is_iso_country_code,
+    is_shipping_country,
+)
 from ecommerce_kit.orders.models import Fulfilment, Order, OrderItem
 from ecommerce_kit.orders.selectors import (
     get_order_view,
@@ -36,7 +40,9 @@ class ShippingAddressSerializer(serializers.Serializer):
     region = serializers.CharField(max_length=100, required=False, allow_blank=True)
     postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
     country = serializers.CharField(
-        min_length=2, max_length=2, help_text=_('ISO 3166-1 alpha-2 code, e.g. "AO".')
+        min_length=2,
+        max_length=2,
+        help_text=_('ISO 3166-1 alpha-2 code of a country the shop ships to, e.g. "AO".'),
     )
     phone = serializers.RegexField(
         r"^\+?[0-9 ()./-]{4,32}$", max_length=32, required=False, allow_blank=True
@@ -44,9 +50,13 @@ class ShippingAddressSerializer(serializers.Serializer):
 
     def validate_country(self, value: str) -> str:
         code = value.upper()
-        if code not in COUNTRY_CODES:
-            raise serializers.ValidationError(_("Not an ISO 3166-1 alpha-2 country code."))
-        return code
+        if is_shipping_country(code):
+            return code
+        if is_iso_country_code(code):  # left out by the host's COUNTRIES_ONLY or _OVERRIDE
+            raise serializers.ValidationError(
+                _("Shipping to %(country)s is not available.") % {"country": country_name(code)}
+            )
+        raise serializers.ValidationError(_("Not an ISO 3166-1 alpha-2 country code."))
 
 
 class PaymentInputSerializer(serializers.Serializer):
