@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.conf import settings
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
+from djmoney.models.validators import MinMoneyValidator
 
 from ecommerce_kit.conf import kit_settings
 
@@ -124,7 +122,7 @@ class Product(models.Model):
         max_digits=14,
         decimal_places=2,
         default_currency=_default_currency,
-        validators=[MinValueValidator(Decimal("0"))],
+        validators=[MinMoneyValidator(0)],
     )
     stock_quantity = models.IntegerField(_("stock quantity"), default=0)
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)

@@ -4,6 +4,7 @@ import django.core.validators
 import django.db.models.deletion
 import django.db.models.expressions
 import djmoney.models.fields
+import djmoney.models.validators
 import ecommerce_kit.catalog.models
 from decimal import Decimal
 from django.conf import settings
@@ -27,7 +28,7 @@ class Migration(migrations.Migration):
                 ('slug', models.SlugField(max_length=220, unique=True, verbose_name='slug')),
                 ('description', models.TextField(blank=True, verbose_name='description')),
                 ('price_currency', models.CharField(default=ecommerce_kit.catalog.models._default_currency, max_length=3, verbose_name='currency')),
-                ('price', djmoney.models.fields.MoneyField(decimal_places=2, default_currency=ecommerce_kit.catalog.models._default_currency, max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='price')),
+                ('price', djmoney.models.fields.MoneyField(decimal_places=2, default_currency=ecommerce_kit.catalog.models._default_currency, max_digits=14, validators=[djmoney.models.validators.MinMoneyValidator(0)], verbose_name='price')),
                 ('stock_quantity', models.IntegerField(default=0, verbose_name='stock quantity')),
                 ('attributes', models.JSONField(blank=True, default=dict, verbose_name='attributes')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
