@@ -43,6 +43,7 @@ from ecommerce_kit.catalog.serializers import (
 from ecommerce_kit.exceptions import PermissionDeniedError
 
 _NOT_FOUND = {404: "not_found"}
+_PAGE_ERRORS = {400: "invalid (bad page_size)", 404: "not_found (page beyond the last)"}
 _LIST_PARAMETERS = [
     OpenApiParameter(
         "search",
@@ -100,7 +101,10 @@ class ReadOnlyOrAuthenticated(BasePermission):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List active categories"),
+    list=extend_schema(
+        summary="List active categories",
+        responses={200: CategorySerializer(many=True), **error_responses(_PAGE_ERRORS)},
+    ),
     retrieve=extend_schema(
         summary="Show an active category",
         responses={200: CategorySerializer, **error_responses(_NOT_FOUND)},
@@ -254,7 +258,10 @@ class ProductViewSet(KitViewMixin, viewsets.GenericViewSet[Product]):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List approved stores"),
+    list=extend_schema(
+        summary="List approved stores",
+        responses={200: StoreSerializer(many=True), **error_responses(_PAGE_ERRORS)},
+    ),
     retrieve=extend_schema(
         summary="Show a store",
         description="Approved, active stores are public; a pending or deactivated store is "

@@ -183,7 +183,13 @@ class CancelSerializer(serializers.Serializer):
     list=extend_schema(
         responses={
             200: OrderSerializer(many=True),
-            **error_responses({400: "invalid (bad status filter)", 401: "not_authenticated"}),
+            **error_responses(
+                {
+                    400: "invalid (bad status filter or page_size)",
+                    401: "not_authenticated",
+                    404: "not_found (page beyond the last)",
+                }
+            ),
         }
     ),
     retrieve=extend_schema(
@@ -346,7 +352,13 @@ _FULFILMENT_ERRORS = {
     list=extend_schema(
         responses={
             200: FulfilmentSerializer(many=True),
-            **error_responses({400: "invalid (bad status filter)", 401: "not_authenticated"}),
+            **error_responses(
+                {
+                    400: "invalid (bad status filter or page_size)",
+                    401: "not_authenticated",
+                    404: "not_found (page beyond the last)",
+                }
+            ),
         }
     )
 )

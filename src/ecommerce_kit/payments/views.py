@@ -32,6 +32,8 @@ class PaymentMethodListView(KitViewMixin, APIView):
     """``GET payment-methods/[?currency=AOA]``: the configured gateways, for anyone."""
 
     permission_classes = [AllowAny]
+    # One short list, never paginated (the schema would otherwise describe a page of it).
+    pagination_class = None
 
     @extend_schema(
         operation_id="payment_methods_list",
@@ -68,7 +70,13 @@ class PaymentMethodListView(KitViewMixin, APIView):
     get=extend_schema(
         responses={
             200: PaymentSerializer(many=True),
-            **error_responses({401: "not_authenticated", 404: "not_found (or not yours)"}),
+            **error_responses(
+                {
+                    400: "invalid (bad page_size)",
+                    401: "not_authenticated",
+                    404: "not_found (or not yours, or page beyond the last)",
+                }
+            ),
         }
     )
 )

@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
 
+#: The largest primary key a BigAutoField holds.
+_MAX_ID = 2**63 - 1
+
+
 def add_to_wishlist(*, user: AbstractBaseUser, product_id: int) -> tuple[WishlistItem, bool]:
     """Put a product in ``user``'s wishlist; adding it again changes nothing.
 
@@ -35,6 +39,9 @@ def remove_from_wishlist(*, user: AbstractBaseUser, product_id: int) -> None:
 
     :raises NotFoundError: it is not in the wishlist (404).
     """
+    # An id no integer column can hold is in no wishlist (the database would refuse the query).
+    if not 1 <= product_id <= _MAX_ID:
+        raise NotFoundError(_("This product is not in your wishlist."))
     with transaction.atomic():
         deleted, _by_model = WishlistItem.objects.filter(
             user_id=user.pk, product_id=product_id

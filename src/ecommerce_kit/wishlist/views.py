@@ -35,7 +35,13 @@ class WishlistView(KitViewMixin, GenericAPIView):
         operation_id="wishlist_list",
         responses={
             200: WishlistItemSerializer(many=True),
-            **error_responses({401: "not_authenticated"}),
+            **error_responses(
+                {
+                    400: "invalid (bad page_size)",
+                    401: "not_authenticated",
+                    404: "not_found (page beyond the last)",
+                }
+            ),
         },
     )
     def get(self, request: Request) -> Response:
