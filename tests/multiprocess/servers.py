@@ -159,3 +159,93 @@ def redis_server_binary() -> str:
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
     return binary
+
+
+# --- The example site --------------------------------------------------------------------------
+
+#: A host's settings module on top of the example site's, written next to its database.
+SITE_SETTINGS = """
+from config.settings import *  # noqa: F403
+
+ECOMMERCE_KIT = {{**ECOMMERCE_KIT, {kit!s}}}  # noqa: F405
+"""
+
+
+class ExampleSite:
+    """The example site (``config.settings`` plus ``kit`` overrides) on its own SQLite file.
+
+    :param directory: Holds the database, the settings module and the processes' logs.
+    :param redis_url: ``REDIS_URL`` for every process (empty: local-memory cache, eager Celery).
+    :param kit: ``ECOMMERCE_KIT`` keys to override, as Python source (``'"X": 1'``).
+    """
+
+    def __init__(self, directory: Path, *, redis_url: str = "", kit: str = "") -> None:
+        self.directory = directory
+        (directory / "site_settings.py").write_text(SITE_SETTINGS.format(kit=kit))
+        self.env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL", "DJANGO_DEBUG")
+        }
+        self.env.update(
+            {
+                "DJANGO_SETTINGS_MODULE": "site_settings",
+                "SECRET_KEY": "multiprocess-tests-" + "x" * 40,
+                "ALLOWED_HOSTS": "127.0.0.1,localhost",
+                "DATABASE_URL": f"sqlite:///{directory / 'site.sqlite3'}",
+                "PYTHONPATH": os.pathsep.join(
+                    [str(REPO / "src"), str(EXAMPLE_DIR), str(directory)]
+                ),
+                "DJANGO_LOG_LEVEL": "WARNING",
+            }
+        )
+        if redis_url:
+            self.env["REDIS_URL"] = redis_url
+        self.processes: list[Process] = []
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run ``python *args`` in ``example_project`` with the site's environment."""
+        import sys
+
+        done = subprocess.run(  # noqa: S603
+            [sys.executable, *args],
+            cwd=EXAMPLE_DIR,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done
+
+    def start(self, name: str, *command: str) -> Process:
+        """Start a long-running process (``gunicorn ...``, ``celery ...``) of the site."""
+        process = Process(
+            name, command, cwd=EXAMPLE_DIR, env=self.env, log=self.directory / f"{name}.log"
+        )
+        self.processes.append(process)
+        return process
+
+    def start_gunicorn(self, name: str) -> int:
+        """Start one single-worker gunicorn process; return its port once it answers."""
+        import sys
+
+        port = free_port()
+        gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+        process = self.start(
+            name,
+            gunicorn,
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--timeout",
+            "30",
+        )
+        wait_for(lambda: port_open(port), what=name, process=process)
+        return port
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            process.stop()
