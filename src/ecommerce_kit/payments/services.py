@@ -229,6 +229,13 @@ def _find(payment: Payment, **attributes: Any) -> list[LedgerEntry]:
     return found
 
 
+def _request(payment: Payment, kind: str, amount: Money, **fields: Any) -> int:
+    """Record a call the kit is about to make (``requested``, with a fresh key); return its id."""
+    return _book(
+        payment, kind=kind, state=EntryState.REQUESTED, amount=amount, key=new_key(), **fields
+    ).pk
+
+
 def _book_slot(payment: Payment, slot: str, **fields: Any) -> LedgerEntry | None:
     """Book the payment's own movement ``slot`` unless it is booked already."""
     key = _slot_key(payment, slot)
@@ -431,31 +438,29 @@ def _give_back(
             # A payment the buyer could still complete (a reference or mobile payment).
             void = payment.amount.amount
     if void > 0:
-        entry = _book(
-            payment,
-            kind=EntryKind.VOID,
-            state=EntryState.REQUESTED,
-            amount=totals.money(void),
-            key=new_key(),
-            source=EntrySource.SYSTEM,
-            message=message,
+        planned.append(
+            _request(
+                payment,
+                EntryKind.VOID,
+                totals.money(void),
+                source=EntrySource.SYSTEM,
+                message=message,
+            )
         )
-        planned.append(entry.pk)
         if left is not None:
             left -= min(void, totals.authorized)
     refundable = totals.refundable if left is None else min(totals.refundable, left)
     if refundable > 0 and (EntryKind.REFUND, reason) not in refused:
-        entry = _book(
-            payment,
-            kind=EntryKind.REFUND,
-            state=EntryState.REQUESTED,
-            amount=totals.money(refundable),
-            key=new_key(),
-            source=EntrySource.SYSTEM,
-            reason=reason,
-            message=message,
+        planned.append(
+            _request(
+                payment,
+                EntryKind.REFUND,
+                totals.money(refundable),
+                source=EntrySource.SYSTEM,
+                reason=reason,
+                message=message,
+            )
         )
-        planned.append(entry.pk)
     return planned
 
 
@@ -900,16 +905,13 @@ def capture_payment(*, payment_id: int, actor: Actor, amount: Money | None = Non
                     }
                 )
             value = valid
-        entry = _book(
+        return _request(
             payment,
-            kind=EntryKind.CAPTURE,
-            state=EntryState.REQUESTED,
-            amount=value,
-            key=new_key(),
+            EntryKind.CAPTURE,
+            value,
             source=EntrySource.STAFF if _user_or_none(actor) else EntrySource.SYSTEM,
             actor=actor,
         )
-        return entry.pk
 
     entry_id = _change(payment_id, record, actor=actor, note="capture requested")
     answers = _call_entries([entry_id], actor=actor)
@@ -976,17 +978,16 @@ def _reserve_refunds(
         part = min(left, refundable[payment.pk])
         if part <= 0:
             continue
-        entry = _book(
-            payment,
-            kind=EntryKind.REFUND,
-            state=EntryState.REQUESTED,
-            amount=Money(part, order.currency),
-            key=new_key(),
-            source=EntrySource.STAFF if _user_or_none(actor) else EntrySource.SYSTEM,
-            reason=reason,
-            actor=actor,
+        entries.append(
+            _request(
+                payment,
+                EntryKind.REFUND,
+                Money(part, order.currency),
+                source=EntrySource.STAFF if _user_or_none(actor) else EntrySource.SYSTEM,
+                reason=reason,
+                actor=actor,
+            )
         )
-        entries.append(entry.pk)
         left -= part
         if left <= 0:
             break

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import ecommerce_kit
+
 SECRET_KEY = "multicaixa-tests-only"  # noqa: S105
 USE_TZ = True
 TIME_ZONE = "UTC"
@@ -18,17 +20,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "rest_framework",
-    "django_filters",
-    "djmoney",
-    "drf_spectacular",
-    "ecommerce_kit",
-    "ecommerce_kit.catalog",
-    "ecommerce_kit.cart",
-    "ecommerce_kit.orders",
-    "ecommerce_kit.payments",
-    "ecommerce_kit.reviews",
-    "ecommerce_kit.wishlist",
+    *ecommerce_kit.INSTALLED_APPS,
 ]
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
