@@ -41,7 +41,9 @@ demo: $(VENV)/.installed-example
 	cd example_project && DJANGO_DEBUG=1 ../$(BIN)/python manage.py migrate --noinput
 	cd example_project && DJANGO_DEBUG=1 ../$(BIN)/python manage.py seed_demo
 	@echo ""
-	@echo "  Serving the demo on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	@echo "  Serving the demo on http://$(HOST):$(PORT)/  (Ctrl-C to stop; the page there links everything)"
+	@echo "    Storefront http://$(HOST):$(PORT)/shop/   (shop as buyer, or sign up)"
+	@echo "    Desk       http://$(HOST):$(PORT)/desk/   (log in as seller)"
 	@echo "    API        http://$(HOST):$(PORT)/api/v1/products/"
 	@echo "    Health     http://$(HOST):$(PORT)/api/v1/health/"
 	@echo "    API docs   http://$(HOST):$(PORT)/api/docs/"
@@ -76,6 +78,15 @@ messages: $(VENV)/.installed-dev
 		$(CURDIR)/$(BIN)/django-admin makemessages -l pt --add-location=file --no-obsolete
 	cd src/ecommerce_kit && PYTHONPATH=$(CURDIR)/src:$(CURDIR) DJANGO_SETTINGS_MODULE=tests.settings \
 		$(CURDIR)/$(BIN)/django-admin compilemessages -l pt
+	# The example site's apps with their own catalogue (example_project/<app>/locale).
+	set -e; for locale in $(wildcard example_project/*/locale); do \
+		cd $(CURDIR)/$$(dirname $$locale) && \
+		PYTHONPATH=$(CURDIR)/src:$(CURDIR)/example_project DJANGO_SETTINGS_MODULE=config.settings \
+		DJANGO_DEBUG=1 $(CURDIR)/$(BIN)/django-admin makemessages -l pt --add-location=file \
+		--no-obsolete && \
+		PYTHONPATH=$(CURDIR)/src:$(CURDIR)/example_project DJANGO_SETTINGS_MODULE=config.settings \
+		DJANGO_DEBUG=1 $(CURDIR)/$(BIN)/django-admin compilemessages -l pt; \
+	done
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info docs/_build example_project/db.sqlite3* example_project/staticfiles

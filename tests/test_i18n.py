@@ -24,6 +24,19 @@ from ecommerce_kit.api.views import KitViewMixin
 from ecommerce_kit.exceptions import InsufficientStockError, StoreNotApprovedError
 
 LOCALE = Path(ecommerce_kit.__file__).parent / "locale" / "pt" / "LC_MESSAGES"
+EXAMPLE_DIR = Path(__file__).resolve().parent.parent / "example_project"
+
+#: Each package or app with a Portuguese catalogue: the kit, and the example site's apps that
+#: bring their own (``example_project/<app>/locale``), as ``(source root, LC_MESSAGES dir)``.
+CATALOGUES = [
+    (LOCALE.parents[2], LOCALE),
+    *(
+        (locale.parent, locale / "pt" / "LC_MESSAGES")
+        for locale in sorted(EXAMPLE_DIR.glob("*/locale"))
+    ),
+]
+_CATALOGUE_IDS = [root.name for root, _locale in CATALOGUES]
+catalogues = pytest.mark.parametrize("root, locale", CATALOGUES, ids=_CATALOGUE_IDS)
 
 
 class _UserSerializer(serializers.ModelSerializer):
@@ -140,9 +153,8 @@ def _placeholders(message: str) -> list[str]:
     )
 
 
-def _marked_messages() -> set[str]:
-    """Every literal message marked for translation in the package's code and templates."""
-    root = Path(ecommerce_kit.__file__).parent
+def _marked_messages(root: Path) -> set[str]:
+    """Every literal message marked for translation in the code and templates under ``root``."""
     found: set[str] = set()
     for source in root.rglob("*.py"):
         tree = ast.parse(source.read_text(encoding="utf-8"))
@@ -170,10 +182,11 @@ def _marked_messages() -> set[str]:
     return found
 
 
-def test_portuguese_catalog_is_complete_and_compiled():
-    po_text = (LOCALE / "django.po").read_text(encoding="utf-8")
+@catalogues
+def test_portuguese_catalog_is_complete_and_compiled(root, locale):
+    po_text = (locale / "django.po").read_text(encoding="utf-8")
     entries = [entry for entry in _po_entries(po_text) if entry["msgid"]]
-    with (LOCALE / "django.mo").open("rb") as handle:
+    with (locale / "django.mo").open("rb") as handle:
         mo = gettext.GNUTranslations(handle)
 
     assert entries
@@ -192,8 +205,9 @@ def test_portuguese_catalog_is_complete_and_compiled():
     } == {e["msgid"]: [e["msgstr[0]"], e["msgstr[1]"]] for e in plural}
 
 
-def test_portuguese_translations_keep_every_placeholder():
-    entries = _po_entries((LOCALE / "django.po").read_text(encoding="utf-8"))
+@catalogues
+def test_portuguese_translations_keep_every_placeholder(root, locale):
+    entries = _po_entries((locale / "django.po").read_text(encoding="utf-8"))
     pairs = [
         pair
         for entry in entries
@@ -211,10 +225,11 @@ def test_portuguese_translations_keep_every_placeholder():
     ] == []
 
 
-def test_every_marked_message_is_in_the_portuguese_catalog():
+@catalogues
+def test_every_marked_message_is_in_the_portuguese_catalog(root, locale):
     catalog = set()
-    for entry in _po_entries((LOCALE / "django.po").read_text(encoding="utf-8")):
+    for entry in _po_entries((locale / "django.po").read_text(encoding="utf-8")):
         catalog.update({entry["msgid"], entry.get("msgid_plural", entry["msgid"])})
 
     # Run `make messages` and translate the new entries when this fails.
-    assert sorted(_marked_messages() - catalog) == []
+    assert sorted(_marked_messages(root) - catalog) == []

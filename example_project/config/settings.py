@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "accounts",
     "demo",
+    # The shopper's pages under /shop/ (and the landing page, sign-in and sign-up)
+    "storefront",
 ]
 
 MIDDLEWARE = [
@@ -120,6 +122,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "storefront.context_processors.shop",
             ],
         },
     },
@@ -251,6 +254,11 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
 }
+
+# The storefront's and the seller's desk's pages sign in with Django's session.
+LOGIN_URL = "storefront:sign-in"
+LOGIN_REDIRECT_URL = "storefront:home"
+LOGOUT_REDIRECT_URL = "storefront:home"
 
 #: Requests per client address to ``auth/register/``, ``auth/token/`` and friends (None: off).
 ACCOUNTS_AUTH_THROTTLE_RATE = os.environ.get("ACCOUNTS_AUTH_THROTTLE_RATE", "30/min") or None

@@ -67,9 +67,14 @@ def test_site_health_answers_ok(answers):
     assert json.loads(answers["/api/v1/health/"]["body"]) == {"status": "ok", "database": "ok"}
 
 
-def test_site_root_redirects_to_the_api_docs(answers):
-    assert answers["/"]["status"] == 302
-    assert answers["/"]["headers"]["Location"] == "/api/docs/"
+def test_site_root_is_a_landing_page_linking_the_demo(answers):
+    assert answers["/"]["status"] == 200
+    html = answers["/"]["body"]
+    for href in ("/shop/", "/desk/", "/admin/", "/api/docs/"):
+        assert f'href="{href}"' in html
+    assert "demo-buyer-pass" in html
+    assert "/static/storefront/site.css" in html
+    assert "script-src 'self'" in answers["/"]["headers"]["Content-Security-Policy"]
 
 
 def test_site_serves_the_openapi_schema(answers):

@@ -1,0 +1,31 @@
+"""Template helpers of the storefront: money in the page's language, a product's price."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from moneyed import Money
+
+from ecommerce_kit.emails import format_money
+
+register = template.Library()
+
+
+@register.filter
+def money(value: Money | None) -> str:
+    """``value`` formatted for the active language (``Kz 1,500.00`` / ``1500,00 Kz``)."""
+    if value is None:
+        return ""
+    return format_money(value, get_language())
+
+
+@register.simple_tag
+def price_of(product: Any) -> str:
+    """A product's price; for a group of variants, "from" its cheapest active variant's."""
+    variants = getattr(product, "active_variants", None)
+    if variants:
+        return _("from %(price)s") % {"price": money(min(v.price for v in variants))}
+    return money(product.price)
