@@ -272,7 +272,14 @@ ECOMMERCE_KIT = {
         "dummy": {
             "webhook_secret": os.environ.get("DUMMY_GATEWAY_WEBHOOK_SECRET", "demo-webhook-secret"),
         },
+        # Pay by reference (entity, reference, expiry), completed by a signed webhook: the
+        # example's own gateway (demo/gateways.py), signed like the dummy's, with the same secret.
+        "demo_reference": {
+            "webhook_secret": os.environ.get("DUMMY_GATEWAY_WEBHOOK_SECRET", "demo-webhook-secret"),
+            "expires_in_hours": 48,
+        },
     },
+    "PLUGINS": ["demo.gateways"],
 }
 
 # --- OpenAPI ----------------------------------------------------------------------------------

@@ -57,3 +57,62 @@ def sign_in(page: Any, username: str, password: str) -> None:
     page.get_by_label(re.compile("^(Password|Palavra-passe)$")).fill(password)
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
+
+
+def sign_up(page: Any, username: str) -> None:
+    """Create an account with the storefront's sign-up form (the page is on the sign-up page,
+    or anywhere: then it goes there)."""
+    if "/shop/sign-up/" not in page.url:
+        page.goto("/shop/sign-up/")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_email").fill(f"{username}@example.com")
+    page.locator("#id_password").fill("a long passphrase for the demo")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+#: A demo product with variants (sizes), from ``seed_demo``.
+WITH_VARIANTS = "Vestido Longo em Capulana"
+
+
+def open_product_with_variants(page: Any) -> str:
+    """Search for :data:`WITH_VARIANTS` and open it; return its name."""
+    page.goto("/shop/")
+    page.locator("#search").fill("Capulana")
+    page.locator("form.search button[type=submit]").click()
+    page.locator(".product-card h2 a", has_text=WITH_VARIANTS).click()
+    page.wait_for_load_state()
+    return WITH_VARIANTS
+
+
+def add_to_cart(page: Any, quantity: int = 1) -> None:
+    """On a product page: pick the first variant in stock (if any), set ``quantity``, add."""
+    variant = page.locator(".choice input:not([disabled])")
+    if variant.count():
+        variant.first.check()
+    page.locator("#quantity").fill(str(quantity))
+    page.locator("form.buy button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+ADDRESS = {
+    "id_full_name": "Ana Baptista",
+    "id_line1": "Rua Rainha Ginga 12",
+    "id_city": "Luanda",
+    "id_region": "Luanda",
+    "id_phone": "+244 923 456 789",
+}
+
+
+def fill_address(page: Any) -> None:
+    for field, value in ADDRESS.items():
+        page.locator(f"#{field}").fill(value)
+    page.locator("#id_country").select_option("AO")
+
+
+def place_order(page: Any, payment: str) -> None:
+    """On the checkout page: fill the address, choose ``payment`` (its option key), place."""
+    fill_address(page)
+    page.locator(f"#payment-{payment}").check()
+    page.locator("main form button.primary").click()
+    page.wait_for_load_state()

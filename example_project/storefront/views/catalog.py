@@ -8,17 +8,19 @@ minimum rating on top.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ecommerce_kit.catalog import selectors
-from ecommerce_kit.catalog.filters import ProductFilterSet
+from ecommerce_kit.catalog.filters import ProductFilterSet, matches_self_or_variant
 from ecommerce_kit.catalog.models import Category
-from ecommerce_kit.reviews.selectors import list_public_reviews
+from ecommerce_kit.reviews.models import Review
 from ecommerce_kit.wishlist.models import WishlistItem
 
 PAGE_SIZE = 24
@@ -79,7 +81,8 @@ def product_list(request: HttpRequest) -> HttpResponse:
         products = selectors.list_catalog_products().none()
     min_rating = _min_rating(request.GET.get("min_rating"))
     if min_rating is not None:
-        products = products.filter(rating__average__gte=min_rating)
+        # A group is rated through its variants (reviews are of the variant bought).
+        products = products.filter(matches_self_or_variant(Q(rating__average__gte=min_rating)))
     page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -114,15 +117,27 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if product is None:
         raise Http404(_("No such product."))
     variants = list(getattr(product, "active_variants", []))
-    rating = getattr(product, "rating", None)
-    distribution = []
-    if rating is not None and rating.count:
-        for stars in (5, 4, 3, 2, 1):
-            count = getattr(rating, f"count_{stars}")
-            distribution.append(
-                {"stars": stars, "count": count, "percent": round(100 * count / rating.count)}
-            )
-    reviews = list_public_reviews(product=product).select_related("user")[:20]
+    # A group's reviews are those of its variants (a buyer reviews the variant they bought).
+    rated = [product, *variants]
+    counts = {
+        stars: sum(getattr(getattr(p, "rating", None), f"count_{stars}", 0) for p in rated)
+        for stars in (5, 4, 3, 2, 1)
+    }
+    count = sum(counts.values())
+    distribution = [
+        {"stars": stars, "count": n, "percent": round(100 * n / count) if count else 0}
+        for stars, n in counts.items()
+    ]
+    average = (
+        (Decimal(sum(stars * n for stars, n in counts.items())) / count).quantize(Decimal("0.01"))
+        if count
+        else None
+    )
+    reviews = (
+        Review.objects.filter(product_id__in=[p.pk for p in rated], is_public=True)
+        .select_related("user", "product")
+        .order_by("-created_at", "-id")[:20]
+    )
     in_wishlist = (
         request.user.is_authenticated
         and WishlistItem.objects.filter(user=request.user, product=product).exists()
@@ -136,7 +151,7 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "variants": variants,
             "buyable_variants": buyable,
             "purchasable": bool(buyable) if variants else selectors.is_purchasable(product),
-            "rating": rating if rating is not None and rating.count else None,
+            "rating": {"average": average, "count": count} if count else None,
             "distribution": distribution,
             "reviews": reviews,
             "in_wishlist": in_wishlist,
