@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     # The example site's auth app (tests/example_project): its migration adds the unique indexes
     # on usernames and e-mail addresses that registration relies on.
     "accounts",
+    # The example site's storefront (its templates and template tags; tests/example_project).
+    "storefront",
 ]
 # ``accounts`` lives in example_project/: importable wherever these settings are used (pytest,
 # mypy's django-stubs, the docs build, makemessages).
@@ -75,6 +77,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "storefront.context_processors.shop",
             ]
         },
     }

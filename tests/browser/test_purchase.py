@@ -207,3 +207,21 @@ def test_reference_payment_is_completed_by_the_providers_webhook(
     assert page.get_by_test_id("payment-status").inner_text() == "Captured"
     assert page.get_by_test_id("reference").count() == 0
     assert page.get_by_test_id("total").inner_text() == amount
+
+
+def test_pending_order_is_cancelled_by_its_buyer(page: Any) -> None:
+    sign_up(page, _username("cancel"))
+    open_product_with_variants(page)
+    add_to_cart(page)
+    page.goto("/shop/checkout/")
+    place_order(page, "pending")
+    assert page.get_by_test_id("order-status").inner_text() == "Pending"
+    assert page.get_by_role("status").filter(has_text="waiting").is_visible()
+
+    page.get_by_label("Reason (optional)").fill("Changed my mind")
+    page.get_by_role("button", name="Cancel order").click()
+
+    assert page.locator(".message.success").inner_text() == "Your order is cancelled."
+    assert page.get_by_test_id("order-status").inner_text() == "Cancelled"
+    assert page.get_by_role("button", name="Cancel order").count() == 0
+    screenshot(page, "order-cancelled")

@@ -93,3 +93,23 @@ def _add_first_purchasable(page: Any) -> None:
     if variant.count():
         variant.first.check()
     page.get_by_role("button", name=re.compile("^(Add to cart|Adicionar ao carrinho)$")).click()
+
+
+def test_keyboard_alone_adds_a_product_to_the_cart(page: Any) -> None:
+    page.goto("/shop/?search=Capulana")
+    page.locator(".product-card h2 a").first.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    assert page.locator("fieldset legend").inner_text() == "Choose a variant"
+
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()") == "Add to cart":
+            break
+    else:
+        raise AssertionError("Tab never reached the Add to cart button")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+
+    assert page.locator("h1").inner_text() == "Your cart"
+    assert page.get_by_test_id("cart-link").inner_text().endswith("1")
