@@ -2,7 +2,9 @@
 
 The site is the real one (``config.settings``) run by ``manage.py runserver`` on a free loopback
 port, with ``DJANGO_DEBUG=1`` as ``make demo`` runs it (static files served, cookies allowed over
-plain HTTP), on a throwaway SQLite database that ``migrate`` and ``seed_demo`` fill.
+plain HTTP), on a throwaway database that ``migrate`` and ``seed_demo`` fill: a SQLite file, or,
+when the suite runs on PostgreSQL (``DATABASE_URL``), a new database on that server, dropped at
+the end.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import sys
 import urllib.request
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -63,6 +66,7 @@ class BrowserSite:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        self.postgres_url, self.database_url = _database(directory)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -75,7 +79,7 @@ class BrowserSite:
                 "DJANGO_SETTINGS_MODULE": "config.settings",
                 "DJANGO_DEBUG": "1",
                 "ALLOWED_HOSTS": "127.0.0.1",
-                "DATABASE_URL": f"sqlite:///{directory / 'site.sqlite3'}",
+                "DATABASE_URL": self.database_url,
                 "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(EXAMPLE_DIR)]),
                 "DUMMY_GATEWAY_WEBHOOK_SECRET": WEBHOOK_SECRET,
                 "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
@@ -127,3 +131,30 @@ class BrowserSite:
 
     def stop(self) -> None:
         self.process.stop()
+        if self.postgres_url:
+            _postgres(self.postgres_url, f"DROP DATABASE IF EXISTS {_DATABASE} WITH (FORCE)")
+
+
+#: The browser site's database on the suite's PostgreSQL server (one per test process).
+_DATABASE = f"ecommerce_kit_browser_{os.getpid()}"
+
+
+def _database(directory: Path) -> tuple[str, str]:
+    """``(the suite's PostgreSQL URL or "", the site's DATABASE_URL)``; on PostgreSQL the site's
+    database is created afresh next to the suite's."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        return "", f"sqlite:///{directory / 'site.sqlite3'}"
+    _postgres(url, f"DROP DATABASE IF EXISTS {_DATABASE} WITH (FORCE)")
+    _postgres(url, f"CREATE DATABASE {_DATABASE}")
+    return url, urlunsplit(urlsplit(url)._replace(path=f"/{_DATABASE}"))
+
+
+def _postgres(url: str, statement: str) -> None:
+    """Run ``statement`` (outside a transaction) on the server of ``url``."""
+    import psycopg
+
+    with psycopg.connect(
+        urlunsplit(urlsplit(url)._replace(path="/postgres")), autocommit=True
+    ) as c:
+        c.execute(statement)
