@@ -185,6 +185,7 @@ def test_reference_payment_shows_what_to_pay():
     assert f'data-testid="entity">{payment.next_action["entity"]}<' in page
     assert f'data-testid="reference-number">{payment.next_action["reference"]}<' in page
     assert payment.reference == "ref_" + payment.next_action["reference"].replace(" ", "")
+    assert "<br>Angola</address>" in page
 
 
 def test_another_shoppers_order_is_not_found():

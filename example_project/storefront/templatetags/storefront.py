@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from moneyed import Money
 
 from ecommerce_kit.emails import format_money
+from ecommerce_kit.orders.countries import country_name as _country_name
 
 register = template.Library()
 
@@ -29,3 +30,9 @@ def price_of(product: Any) -> str:
     if variants:
         return _("from %(price)s") % {"price": money(min(v.price for v in variants))}
     return money(product.price)
+
+
+@register.filter
+def country_name(code: str) -> str:
+    """The name of the country ``code`` (ISO 3166-1 alpha-2) in the active language."""
+    return _country_name(code) if code else ""
