@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from ecommerce_kit.cart.selectors import get_cart_summary
-from storefront.cart import current_cart
+from storefront.cart import SESSION_KEY, current_cart
 
 
 def shop(request: HttpRequest) -> dict[str, Any]:
@@ -17,7 +17,7 @@ def shop(request: HttpRequest) -> dict[str, Any]:
     """
 
     def cart_count() -> int:
-        if not request.user.is_authenticated and not request.session.get("storefront_cart_token"):
+        if not request.user.is_authenticated and not request.session.get(SESSION_KEY):
             return 0
         cart = current_cart(request, create=False)
         return get_cart_summary(cart).item_count if cart is not None else 0

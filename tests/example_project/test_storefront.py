@@ -234,3 +234,15 @@ def test_product_list_filters_by_rating_through_variants_and_reports_bad_filters
 
     assert "Shirt" not in listed and "Unrated" not in listed
     assert 'class="errors"' in bad
+
+
+def test_sign_out_is_a_post_back_to_the_shop(settings):
+    settings.LOGOUT_REDIRECT_URL = "storefront:home"
+    client = _signed_in(UserFactory())
+
+    assert client.get("/shop/sign-out/").status_code == 405
+    response = client.post("/shop/sign-out/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/shop/"
+    assert client.get("/shop/orders/")["Location"].startswith("/shop/sign-in/")

@@ -63,9 +63,7 @@ class SignInView(auth_views.LoginView):
 
 
 class SignOutView(auth_views.LogoutView):
-    """Django's logout view (POST only)."""
-
-    template_name = "storefront/signed_out.html"
+    """Django's logout view (POST only), back to the shop (``LOGOUT_REDIRECT_URL``)."""
 
 
 def sign_up(request: HttpRequest) -> HttpResponse:
