@@ -157,9 +157,14 @@ def test_pending_payment_is_confirmed_by_the_gateways_webhook():
     assert response["Location"] == f"/shop/orders/{order.number}/"
     assert "waiting for the provider" in client.get(response["Location"]).content.decode()
 
-    payment = Payment.objects.get(order=order)
+    # The provider names the payment by its reference, shown on the order page.
+    reference = re.search(
+        r'data-testid="payment-reference">([^<]+)<',
+        client.get(f"/shop/orders/{order.number}/").content.decode(),
+    ).group(1)
+    assert reference == Payment.objects.get(order=order).reference
     body = json.dumps(
-        {"event_id": "evt-1", "payment_id": payment.pk, "type": "payment.captured"}
+        {"event_id": "evt-1", "payment_id": reference, "type": "payment.captured"}
     ).encode()
     answer = Client().post(
         "/api/v1/payments/webhooks/dummy/",
