@@ -24,6 +24,12 @@ _NAMELESS = """
 """
 
 
+def follow(page: Any, target: Any) -> None:
+    """Click ``target`` (a link or a submit button) and wait for the page it leads to."""
+    with page.expect_navigation():
+        target.click()
+
+
 def check_page(page: Any) -> None:
     """Every field and control of ``page`` has an accessible name, and nothing overflows the
     phone width sideways."""
@@ -55,8 +61,7 @@ def sign_in(page: Any, username: str, password: str) -> None:
     page.goto("/shop/sign-in/")
     page.get_by_label(re.compile("^(Username|Nome de utilizador)$")).fill(username)
     page.get_by_label(re.compile("^(Password|Palavra-passe)$")).fill(password)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
+    follow(page, page.locator("main form button[type=submit]"))
 
 
 def sign_up(page: Any, username: str) -> None:
@@ -67,8 +72,7 @@ def sign_up(page: Any, username: str) -> None:
     page.locator("#id_username").fill(username)
     page.locator("#id_email").fill(f"{username}@example.com")
     page.locator("#id_password").fill("a long passphrase for the demo")
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
+    follow(page, page.locator("main form button[type=submit]"))
 
 
 #: A demo product with variants (sizes), from ``seed_demo``.
@@ -79,9 +83,8 @@ def open_product_with_variants(page: Any) -> str:
     """Search for :data:`WITH_VARIANTS` and open it; return its name."""
     page.goto("/shop/")
     page.locator("#search").fill("Capulana")
-    page.locator("form.search button[type=submit]").click()
-    page.locator(".product-card h2 a", has_text=WITH_VARIANTS).click()
-    page.wait_for_load_state()
+    follow(page, page.locator("form.search button[type=submit]"))
+    follow(page, page.locator(".product-card h2 a", has_text=WITH_VARIANTS))
     return WITH_VARIANTS
 
 
@@ -91,8 +94,7 @@ def add_to_cart(page: Any, quantity: int = 1) -> None:
     if variant.count():
         variant.first.check()
     page.locator("#quantity").fill(str(quantity))
-    page.locator("form.buy button[type=submit]").click()
-    page.wait_for_load_state()
+    follow(page, page.locator("form.buy button[type=submit]"))
 
 
 ADDRESS = {
@@ -114,5 +116,4 @@ def place_order(page: Any, payment: str) -> None:
     """On the checkout page: fill the address, choose ``payment`` (its option key), place."""
     fill_address(page)
     page.locator(f"#payment-{payment}").check()
-    page.locator("main form button.primary").click()
-    page.wait_for_load_state()
+    follow(page, page.locator("main form button.primary"))

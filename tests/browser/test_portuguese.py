@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.browser.pages import WITH_VARIANTS, screenshot
+from tests.browser.pages import WITH_VARIANTS, follow, screenshot
 
 
 def test_shopper_browses_and_fills_a_cart_in_portuguese(new_page: Any) -> None:
@@ -20,9 +20,9 @@ def test_shopper_browses_and_fills_a_cart_in_portuguese(new_page: Any) -> None:
     screenshot(page, "products-pt")
 
     page.get_by_label("Pesquisar").fill("Capulana")
-    page.get_by_role("button", name="Aplicar").click()
+    follow(page, page.get_by_role("button", name="Aplicar"))
     assert re.fullmatch(r"\d+ produtos?", page.locator("p.count").inner_text())
-    page.get_by_role("link", name=WITH_VARIANTS).click()
+    follow(page, page.get_by_role("link", name=WITH_VARIANTS))
     assert page.locator("fieldset legend").inner_text() == "Escolha uma variante"
     assert page.get_by_role("heading", name="Avaliações", exact=True).is_visible()
     screenshot(page, "product-pt")
@@ -30,16 +30,16 @@ def test_shopper_browses_and_fills_a_cart_in_portuguese(new_page: Any) -> None:
     # More than the stock: the kit's own error, in Portuguese.
     page.locator(".choice input:not([disabled])").first.check()
     page.get_by_label("Quantidade").fill("99")
-    page.get_by_role("button", name="Adicionar ao carrinho").click()
+    follow(page, page.get_by_role("button", name="Adicionar ao carrinho"))
     assert page.locator(".message.error").inner_text() == "Stock insuficiente."
 
     page.get_by_label("Quantidade").fill("1")
-    page.get_by_role("button", name="Adicionar ao carrinho").click()
+    follow(page, page.get_by_role("button", name="Adicionar ao carrinho"))
     assert page.locator(".message.success").inner_text() == "Adicionado ao seu carrinho."
     assert page.locator("h1").inner_text() == "O seu carrinho"
     assert page.get_by_role("link", name="Finalizar compra").is_visible()
     screenshot(page, "cart-pt")
 
-    page.get_by_role("link", name="Finalizar compra").click()
+    follow(page, page.get_by_role("link", name="Finalizar compra"))
     assert page.locator("h1").inner_text() == "Entrar"
     assert page.get_by_label("Palavra-passe").is_visible()

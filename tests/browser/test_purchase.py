@@ -12,6 +12,7 @@ from ecommerce_kit.payments.dummy import SIGNATURE_HEADER, sign
 from tests.browser.pages import (
     add_to_cart,
     fill_address,
+    follow,
     open_product_with_variants,
     place_order,
     screenshot,
@@ -68,11 +69,11 @@ def test_purchase_from_an_anonymous_cart_to_a_delivered_reviewed_order(
     screenshot(page, "products")
     first_category = page.locator(".tree > ul > li > a").first
     category = first_category.inner_text()
-    first_category.click()
+    follow(page, first_category)
     assert page.locator("h1").inner_text() == category
     page.locator("#search").fill("a")
     page.locator("#ordering").select_option("price")
-    page.locator("form.search button[type=submit]").click()
+    follow(page, page.locator("form.search button[type=submit]"))
     prices = page.locator(".product-card").count()
     assert prices > 0
     assert page.locator("#ordering").input_value() == "price"
@@ -88,9 +89,9 @@ def test_purchase_from_an_anonymous_cart_to_a_delivered_reviewed_order(
     screenshot(page, "cart")
 
     # Checking out asks to sign in; a new shopper signs up, and the cart follows them.
-    page.get_by_role("link", name="Check out").click()
+    follow(page, page.get_by_role("link", name="Check out"))
     assert "/shop/sign-in/" in page.url
-    page.locator("main").get_by_role("link", name="Sign up").click()
+    follow(page, page.locator("main").get_by_role("link", name="Sign up"))
     sign_up(page, _username("shopper"))
     assert page.url.endswith("/shop/checkout/")
     assert "Your cart was merged" in page.locator(".merge-report").first.inner_text()
@@ -99,7 +100,7 @@ def test_purchase_from_an_anonymous_cart_to_a_delivered_reviewed_order(
     fill_address(page)
     screenshot(page, "checkout")
     page.locator("#payment-card").check()
-    page.locator("main form button.primary").click()
+    follow(page, page.locator("main form button.primary"))
 
     number = _order_number(page)
     assert page.get_by_test_id("order-status").inner_text() == "Confirmed"
@@ -119,7 +120,7 @@ def test_purchase_from_an_anonymous_cart_to_a_delivered_reviewed_order(
     review.get_by_label("Title").fill("Does the job")
     review.get_by_label("Your review").fill("Arrived quickly, works as described.")
     screenshot(page, "order-delivered")
-    review.get_by_role("button", name="Publish review").click()
+    follow(page, review.get_by_role("button", name="Publish review"))
     assert page.locator(".message.success").inner_text() == "Thank you for your review."
     assert page.locator("form.review-form").count() == 0
 
@@ -131,8 +132,8 @@ def test_purchase_from_an_anonymous_cart_to_a_delivered_reviewed_order(
     open_product_with_variants(page)
     assert "Does the job" in page.locator(".reviews").inner_text()
     assert page.locator(".distribution meter").count() == 5
-    page.get_by_role("button", name="Add to wishlist").click()
-    page.get_by_role("link", name="Wishlist").click()
+    follow(page, page.get_by_role("button", name="Add to wishlist"))
+    follow(page, page.get_by_role("link", name="Wishlist"))
     assert name in page.locator("main .list").inner_text()
     screenshot(page, "wishlist")
 
@@ -219,7 +220,7 @@ def test_pending_order_is_cancelled_by_its_buyer(page: Any) -> None:
     assert page.get_by_role("status").filter(has_text="waiting").is_visible()
 
     page.get_by_label("Reason (optional)").fill("Changed my mind")
-    page.get_by_role("button", name="Cancel order").click()
+    follow(page, page.get_by_role("button", name="Cancel order"))
 
     assert page.locator(".message.success").inner_text() == "Your order is cancelled."
     assert page.get_by_test_id("order-status").inner_text() == "Cancelled"

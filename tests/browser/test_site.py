@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.browser.pages import screenshot, sign_in
+from tests.browser.pages import follow, screenshot, sign_in
 
 
 def test_landing_page_links_every_part_of_the_demo(page: Any) -> None:
@@ -45,7 +45,7 @@ def test_keyboard_reaches_the_skip_link_the_nav_and_the_language_switch(page: An
 
 def test_sign_up_signs_in_and_keeps_the_anonymous_cart(page: Any) -> None:
     page.goto("/shop/")
-    page.locator(".product-card a").first.click()
+    follow(page, page.locator(".product-card a").first)
     product = page.locator("h1").inner_text()
     _add_first_purchasable(page)
     assert page.get_by_test_id("cart-link").inner_text().endswith("1")
@@ -55,16 +55,16 @@ def test_sign_up_signs_in_and_keeps_the_anonymous_cart(page: Any) -> None:
     page.get_by_label("Username").fill("newshopper")
     page.get_by_label("E-mail address").fill("newshopper@example.com")
     page.get_by_label("Password").fill("short")
-    page.get_by_role("button", name="Create my account").click()
+    follow(page, page.get_by_role("button", name="Create my account"))
     assert page.locator(".field.invalid").count() == 1
     assert "too short" in page.locator(".errors").inner_text()
 
     page.get_by_label("Password").fill("a long passphrase for the demo")
-    page.get_by_role("button", name="Create my account").click()
+    follow(page, page.get_by_role("button", name="Create my account"))
 
     assert page.locator(".message.merge-report").inner_text().startswith("Your cart was merged")
     assert page.locator(".who").inner_text() == "newshopper"
-    page.get_by_test_id("cart-link").click()
+    follow(page, page.get_by_test_id("cart-link"))
     assert product in page.locator("table.cart").inner_text()
 
 
@@ -78,12 +78,12 @@ def test_sign_in_with_a_wrong_password_says_so(page: Any) -> None:
 
 def test_language_switch_shows_the_shop_in_portuguese(page: Any) -> None:
     page.goto("/shop/")
-    page.get_by_role("button", name="PT").click()
+    follow(page, page.get_by_role("button", name="PT"))
 
     assert page.locator("html").get_attribute("lang") == "pt"
     assert page.get_by_role("link", name="Produtos", exact=True).is_visible()
     assert page.get_by_label("Ordenar por").is_visible()
-    page.get_by_role("button", name="EN").click()
+    follow(page, page.get_by_role("button", name="EN"))
     assert page.locator("html").get_attribute("lang") == "en"
 
 
@@ -92,14 +92,16 @@ def _add_first_purchasable(page: Any) -> None:
     variant = page.locator(".choice input:not([disabled])")
     if variant.count():
         variant.first.check()
-    page.get_by_role("button", name=re.compile("^(Add to cart|Adicionar ao carrinho)$")).click()
+    follow(
+        page, page.get_by_role("button", name=re.compile("^(Add to cart|Adicionar ao carrinho)$"))
+    )
 
 
 def test_keyboard_alone_adds_a_product_to_the_cart(page: Any) -> None:
     page.goto("/shop/?search=Capulana")
     page.locator(".product-card h2 a").first.focus()
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert page.locator("fieldset legend").inner_text() == "Choose a variant"
 
     for _ in range(30):
@@ -108,8 +110,8 @@ def test_keyboard_alone_adds_a_product_to_the_cart(page: Any) -> None:
             break
     else:
         raise AssertionError("Tab never reached the Add to cart button")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
 
     assert page.locator("h1").inner_text() == "Your cart"
     assert page.get_by_test_id("cart-link").inner_text().endswith("1")
