@@ -59,7 +59,7 @@ def test_bad_product_input_is_shown_on_its_field_and_creates_nothing(
         "/desk/products/new/", _product_form(category, **overrides)
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 200
     form = response.context["form"]
     assert any(message in error for error in form.errors[field]), form.errors
     assert message in response.content.decode().replace("&#x27;", "'")
@@ -74,7 +74,7 @@ def test_pending_store_cannot_create_products(browser_for: Any, category: Any) -
     response = client.post("/desk/products/new/", _product_form(category))
 
     assert "Your store has not been approved yet." in page
-    assert response.status_code == 403
+    assert response.status_code == 200
     assert "Your store has not been approved yet." in response.content.decode()
     assert not Product.objects.filter(store=store).exists()
 
@@ -200,31 +200,29 @@ def test_stock_changed_meanwhile_is_not_overwritten(browser_for: Any, scarf: Any
     Product.objects.filter(pk=scarf.pk).update(stock_quantity=8)  # two were sold
 
     response = browser_for(scarf.store.owner).post(
-        f"/desk/stock/{scarf.pk}/", {"stock_quantity": "25", "was": "10"}
+        f"/desk/stock/{scarf.pk}/", {"stock_quantity": "25", "was": "10"}, follow=True
     )
 
-    assert response.status_code == 409
+    assert response.redirect_chain == [("/desk/stock/", 302)]
     assert "changed to 8 since you looked" in response.content.decode()
     scarf.refresh_from_db()
     assert scarf.stock_quantity == 8
 
 
 @pytest.mark.parametrize(
-    "value, status, message",
+    "value, message",
     [
-        ("ten", 400, "Enter the new stock as a whole number."),
-        ("-3", 400, "Ensure this value is an integer from 0 to 2147483647."),
-        ("2147483648", 400, "Ensure this value is an integer from 0 to 2147483647."),
+        ("ten", "Enter the new stock as a whole number."),
+        ("-3", "Ensure this value is an integer from 0 to 2147483647."),
+        ("2147483648", "Ensure this value is an integer from 0 to 2147483647."),
     ],
 )
-def test_bad_stock_is_refused(
-    browser_for: Any, scarf: Any, value: str, status: int, message: str
-) -> None:
+def test_bad_stock_is_refused(browser_for: Any, scarf: Any, value: str, message: str) -> None:
     response = browser_for(scarf.store.owner).post(
-        f"/desk/stock/{scarf.pk}/", {"stock_quantity": value, "was": "10"}
+        f"/desk/stock/{scarf.pk}/", {"stock_quantity": value, "was": "10"}, follow=True
     )
 
-    assert response.status_code == status
+    assert response.redirect_chain == [("/desk/stock/", 302)]
     assert message in response.content.decode()
     scarf.refresh_from_db()
     assert scarf.stock_quantity == 10

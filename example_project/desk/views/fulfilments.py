@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from storefront.errors import describe
+from storefront.errors import report
 
 from desk.access import store_required
 from desk.forms import ShipForm
@@ -45,14 +45,12 @@ def fulfilment_list(request: HttpRequest, store: Store) -> HttpResponse:
         data={"status": request.GET.get("status", "")},
         queryset=_own_fulfilments(request, store),
     )
-    status = 200
     errors: list[str] = []
     if filterset.is_valid():
         fulfilments = filterset.qs
     else:
         errors = [str(m) for field in filterset.form.errors.values() for m in field]
         fulfilments = _own_fulfilments(request, store).none()
-        status = 400
     page = Paginator(fulfilments, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [
         {
@@ -76,7 +74,6 @@ def fulfilment_list(request: HttpRequest, store: Store) -> HttpResponse:
             "selected": request.GET.get("status", ""),
             "errors": errors,
         },
-        status=status,
     )
 
 
@@ -93,8 +90,6 @@ def _detail(
     fulfilment: Fulfilment,
     *,
     ship_form: ShipForm | None = None,
-    error: EcommerceKitError | None = None,
-    status: int = 200,
 ) -> HttpResponse:
     order = fulfilment.order
     lines = list(fulfilment.items.all())
@@ -113,10 +108,7 @@ def _detail(
             "on_hold": order.status == OrderStatus.ON_HOLD,
             "hold_reason": SELLER_HOLD_REASON,
             "unpaid": order.status == OrderStatus.PENDING,
-            "error": describe(error) if error is not None else "",
-            "error_code": error.code if error is not None else "",
         },
-        status=status,
     )
 
 
@@ -140,8 +132,9 @@ def fulfilment_action(
 ) -> HttpResponse:
     """Apply ``action`` (process, ship with a tracking number, deliver) through the kit.
 
-    When the kit refuses (out of order: ``transition_not_allowed``; the payment no longer covers
-    the order: ``payment_missing``), the page is shown again with its words and the kit's status.
+    Then back to the fulfilment's page, with the kit's words when it refused (out of order:
+    ``transition_not_allowed``; the payment no longer covers the order: ``payment_missing``), and
+    nothing changed. A tracking number over 100 characters is shown on the form.
     """
     fulfilment = _own_fulfilment(request, store, fulfilment_id)
     try:
@@ -150,7 +143,7 @@ def fulfilment_action(
         elif action == "ship":
             form = ShipForm(request.POST)
             if not form.is_valid():
-                return _detail(request, store, fulfilment, ship_form=form, status=400)
+                return _detail(request, store, fulfilment, ship_form=form)
             services.ship_fulfilment(
                 fulfilment_id=fulfilment.pk,
                 actor=request.user,
@@ -159,7 +152,7 @@ def fulfilment_action(
         else:
             services.deliver_fulfilment(fulfilment_id=fulfilment.pk, actor=request.user)
     except EcommerceKitError as exc:
-        fresh = _own_fulfilment(request, store, fulfilment_id)
-        return _detail(request, store, fresh, error=exc, status=exc.status_code)
-    messages.success(request, str(_DONE[action]) % {"number": fulfilment.order.number})
+        report(request, exc)
+    else:
+        messages.success(request, str(_DONE[action]) % {"number": fulfilment.order.number})
     return redirect("desk:fulfilment", fulfilment.pk)

@@ -83,9 +83,7 @@ def product_list(request: HttpRequest, store: Store) -> HttpResponse:
 def product_create(request: HttpRequest, store: Store) -> HttpResponse:
     """A new standalone product (a group once it has variants)."""
     form = ProductForm(request.POST or None)
-    status = 200
     if request.method == "POST":
-        status = 400
         if form.is_valid():
             try:
                 product = services.create_product(
@@ -94,7 +92,6 @@ def product_create(request: HttpRequest, store: Store) -> HttpResponse:
                 )
             except EcommerceKitError as exc:
                 show_on_form(form, exc)
-                status = exc.status_code
             else:
                 messages.success(request, _("“%(name)s” was created.") % {"name": product.name})
                 return redirect("desk:product", product.pk)
@@ -102,7 +99,6 @@ def product_create(request: HttpRequest, store: Store) -> HttpResponse:
         request,
         "desk/product_form.html",
         {"store": store, "section": "products", "form": form, "problem": _selling_problem(request)},
-        status=status,
     )
 
 
@@ -114,9 +110,7 @@ def product_edit(request: HttpRequest, store: Store, product_id: int) -> HttpRes
     form = ProductForm(
         request.POST or None, initial=ProductForm.initial_for(product), variant=variant
     )
-    status = 200
     if request.method == "POST":
-        status = 400
         if form.is_valid():
             try:
                 services.update_product(
@@ -126,7 +120,6 @@ def product_edit(request: HttpRequest, store: Store, product_id: int) -> HttpRes
                 )
             except EcommerceKitError as exc:
                 show_on_form(form, exc)
-                status = exc.status_code
             else:
                 messages.success(request, _("“%(name)s” was saved.") % {"name": product.name})
                 return redirect("desk:product", product.pk)
@@ -143,7 +136,6 @@ def product_edit(request: HttpRequest, store: Store, product_id: int) -> HttpRes
             "form": form,
             "variants": variants,
         },
-        status=status,
     )
 
 
@@ -159,9 +151,7 @@ def variant_create(request: HttpRequest, store: Store, product_id: int) -> HttpR
         "stock_quantity": 0,
     }
     form = ProductForm(request.POST or None, initial=initial, variant=True)
-    status = 200
     if request.method == "POST":
-        status = 400
         if form.is_valid():
             try:
                 variant = services.create_product(
@@ -171,7 +161,6 @@ def variant_create(request: HttpRequest, store: Store, product_id: int) -> HttpR
                 )
             except EcommerceKitError as exc:
                 show_on_form(form, exc)
-                status = exc.status_code
             else:
                 messages.success(
                     request,
@@ -183,7 +172,6 @@ def variant_create(request: HttpRequest, store: Store, product_id: int) -> HttpR
         request,
         "desk/variant_form.html",
         {"store": store, "section": "products", "group": group, "form": form},
-        status=status,
     )
 
 
@@ -201,7 +189,10 @@ def product_deactivate(request: HttpRequest, store: Store, product_id: int) -> H
     return redirect("desk:product", product.pk)
 
 
-def _stock_page(request: HttpRequest, store: Store, words: str, status: int = 200) -> HttpResponse:
+@store_required
+def stock(request: HttpRequest, store: Store) -> HttpResponse:
+    """Every active product that is bought (standalone products and variants) with its stock,
+    lowest first."""
     queryset = (
         store.products.filter(is_active=True)
         .filter(Q(parent__isnull=True) | Q(parent__is_active=True))
@@ -209,22 +200,13 @@ def _stock_page(request: HttpRequest, store: Store, words: str, status: int = 20
         .select_related("parent")
         .order_by("stock_quantity", "name", "id")
     )
+    words = request.GET.get("q", "").strip()
     if words:
         queryset = queryset.filter(Q(name__icontains=words) | Q(parent__name__icontains=words))
     page = Paginator(queryset.distinct(), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
-        request,
-        "desk/stock.html",
-        {"store": store, "page": page, "q": words, "section": "stock"},
-        status=status,
+        request, "desk/stock.html", {"store": store, "section": "stock", "page": page, "q": words}
     )
-
-
-@store_required
-def stock(request: HttpRequest, store: Store) -> HttpResponse:
-    """Every active product that is bought (standalone products and variants) with its stock,
-    lowest first."""
-    return _stock_page(request, store, request.GET.get("q", "").strip())
 
 
 @require_POST
@@ -232,14 +214,14 @@ def stock(request: HttpRequest, store: Store) -> HttpResponse:
 def stock_set(request: HttpRequest, store: Store, product_id: int) -> HttpResponse:
     """Set one product's stock, unless it changed since the seller saw it (a sale meanwhile).
 
-    A refusal shows the stock page again with a 4xx status and nothing changed.
+    Then back to the stock page, where a message says what happened; a refusal changes nothing.
     """
     product = _own_product(store, product_id)
-    words = request.POST.get("q", "").strip()
+    back = local_target(request, "back", "desk:stock")
     form = StockForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Enter the new stock as a whole number."), extra_tags="invalid")
-        return _stock_page(request, store, words, status=400)
+        return redirect(back)
     if form.cleaned_data["was"] != product.stock_quantity:
         messages.warning(
             request,
@@ -250,7 +232,7 @@ def stock_set(request: HttpRequest, store: Store, product_id: int) -> HttpRespon
             % {"name": product.name, "now": product.stock_quantity},
             extra_tags="stale",
         )
-        return _stock_page(request, store, words, status=409)
+        return redirect(back)
     try:
         services.update_product(
             product=product,
@@ -259,10 +241,10 @@ def stock_set(request: HttpRequest, store: Store, product_id: int) -> HttpRespon
         )
     except EcommerceKitError as exc:
         report(request, exc)
-        return _stock_page(request, store, words, status=exc.status_code)
+        return redirect(back)
     messages.success(
         request,
         _("Stock of “%(name)s”: %(count)d.")
         % {"name": product.name, "count": form.cleaned_data["stock_quantity"]},
     )
-    return redirect(local_target(request, "back", "desk:stock"))
+    return redirect(back)

@@ -19,9 +19,7 @@ from ecommerce_kit.orders.selectors import list_fulfilments_for
 from ecommerce_kit.orders.states import FulfilmentStatus
 
 
-def _home(
-    request: HttpRequest, store: Store | None, form: StoreForm | None, status: int = 200
-) -> HttpResponse:
+def _home(request: HttpRequest, store: Store | None, form: StoreForm | None) -> HttpResponse:
     context: dict[str, object] = {"store": store, "form": form, "section": "home"}
     if store is not None:
         fulfilments = list_fulfilments_for(request.user).filter(store=store)
@@ -30,7 +28,7 @@ def _home(
             to_process=fulfilments.filter(status=FulfilmentStatus.PENDING).count(),
             to_ship=fulfilments.filter(status=FulfilmentStatus.PROCESSING).count(),
         )
-    return render(request, "desk/home.html", context, status=status)
+    return render(request, "desk/home.html", context)
 
 
 @login_required
@@ -54,11 +52,11 @@ def open_store(request: HttpRequest) -> HttpResponse:
             )
         except EcommerceKitError as exc:
             show_on_form(form, exc)
-            return _home(request, owned_store(request.user), form, status=exc.status_code)
+            return _home(request, owned_store(request.user), form)
         messages.success(
             request,
             _("Your store “%(name)s” is open. It sells once staff approve it.")
             % {"name": store.name},
         )
         return redirect("desk:home")
-    return _home(request, owned_store(request.user), form, status=400)
+    return _home(request, owned_store(request.user), form)
