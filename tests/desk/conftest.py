@@ -1,8 +1,8 @@
 """Fixtures of the seller's desk tests: the example site's URLs with its storefront and desk apps.
 
-The suite's settings (``tests.settings``) do not install the example site's page apps; these
-tests add them, with the storefront's context processor and sign-in page, as
-``example_project/config/settings.py`` does.
+These tests add the example site's page apps (``storefront`` and ``desk``) to the suite's settings
+(``tests.settings``) when they are missing, with the storefront's context processor and sign-in
+page, as ``example_project/config/settings.py`` does.
 """
 
 from __future__ import annotations
@@ -25,10 +25,13 @@ from tests.payments.factories import make_payment
 
 @pytest.fixture(autouse=True)
 def desk_site(settings: Any) -> Iterator[None]:
-    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "storefront", "desk"]
+    apps = list(settings.INSTALLED_APPS)
+    settings.INSTALLED_APPS = apps + [app for app in ("storefront", "desk") if app not in apps]
     settings.ROOT_URLCONF = "config.urls"
     templates = copy.deepcopy(settings.TEMPLATES)
-    templates[0]["OPTIONS"]["context_processors"].append("storefront.context_processors.shop")
+    processors = templates[0]["OPTIONS"]["context_processors"]
+    if "storefront.context_processors.shop" not in processors:
+        processors.append("storefront.context_processors.shop")
     settings.TEMPLATES = templates
     settings.LOGIN_URL = "storefront:sign-in"
     yield
