@@ -86,6 +86,21 @@ def test_product_list_shows_only_my_store(browser_for: Any, scarf: Any, lamp: An
     assert "Candeeiro" not in html
 
 
+def test_product_search_finds_groups_by_their_variants_and_counts_them_once(
+    browser_for: Any, scarf: Any
+) -> None:
+    group = ProductFactory(store=scarf.store, name="Camisa")
+    for colour in ("azul", "verde"):
+        ProductFactory(
+            store=scarf.store, parent=group, category=group.category, name=f"Camisa {colour}"
+        )
+    ProductFactory(store=scarf.store, name="Camisola azul")
+
+    page = browser_for(scarf.store.owner).get("/desk/products/?q=azul").context["page"]
+
+    assert [(p.name, p.variant_count) for p in page] == [("Camisa", 2), ("Camisola azul", 0)]
+
+
 def test_seller_changes_price_stock_and_category(
     browser_for: Any, scarf: Any, category: Any
 ) -> None:

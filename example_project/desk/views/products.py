@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -40,10 +40,12 @@ def _own_product(store: Store, product_id: int) -> Product:
 
 
 def _search(queryset: QuerySet[Product], request: HttpRequest) -> tuple[QuerySet[Product], str]:
+    """Products whose name, or one of whose variants' names, contains the words searched."""
     words = request.GET.get("q", "").strip()
     if words:
-        queryset = queryset.filter(Q(name__icontains=words) | Q(variants__name__icontains=words))
-    return queryset.distinct(), words
+        variant = Product.objects.filter(parent=OuterRef("pk"), name__icontains=words)
+        queryset = queryset.filter(Q(name__icontains=words) | Exists(variant))
+    return queryset, words
 
 
 def _selling_problem(request: HttpRequest) -> str | None:
@@ -203,7 +205,7 @@ def stock(request: HttpRequest, store: Store) -> HttpResponse:
     words = request.GET.get("q", "").strip()
     if words:
         queryset = queryset.filter(Q(name__icontains=words) | Q(parent__name__icontains=words))
-    page = Paginator(queryset.distinct(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request, "desk/stock.html", {"store": store, "section": "stock", "page": page, "q": words}
     )
