@@ -211,6 +211,14 @@ def test_demo_seller_edits_price_and_stock_and_adds_a_variant(page: Any) -> None
     assert f"{name} Branco" in variants.inner_text()
     assert "cor: branco" in variants.inner_text()
 
+    # Stopping the sale asks first.
+    page.get_by_role("link", name=f"Stop selling {name}").click()
+    assert page.locator("h1").inner_text() == f"Stop selling {name}?"
+    assert "its 1 variant leave the shop" in page.locator("main").inner_text()
+    screenshot(page, "desk-product-stop")
+    page.get_by_role("link", name="Keep it on sale").click()
+    assert page.get_by_test_id("product-state").inner_text().startswith("On sale")
+
     # The shop offers the new variant at its price.
     page.get_by_role("link", name="See it in the shop").click()
     choice = page.locator(".choice", has_text=f"{name} Branco")

@@ -179,6 +179,19 @@ def test_a_variant_cannot_have_variants(browser_for: Any, scarf: Any) -> None:
     assert response.status_code == 404
 
 
+def test_stopping_a_sale_asks_first(browser_for: Any, scarf: Any) -> None:
+    ProductFactory(store=scarf.store, parent=scarf, category=scarf.category)
+
+    response = browser_for(scarf.store.owner).get(f"/desk/products/{scarf.pk}/deactivate/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Stop selling Capulana?" in html
+    assert "The product and its 1 variant leave the shop." in html
+    assert f'action="/desk/products/{scarf.pk}/deactivate/"' in html
+    assert Product.objects.get(pk=scarf.pk).is_active
+
+
 def test_stopping_a_group_stops_its_variants(browser_for: Any, scarf: Any) -> None:
     variant = ProductFactory(store=scarf.store, parent=scarf, category=scarf.category)
 

@@ -177,11 +177,18 @@ def variant_create(request: HttpRequest, store: Store, product_id: int) -> HttpR
     )
 
 
-@require_POST
 @store_required
 def product_deactivate(request: HttpRequest, store: Store, product_id: int) -> HttpResponse:
-    """Stop selling a product (the kit's soft delete; a group's variants go with it)."""
+    """Stop selling a product (the kit's soft delete; a group's variants go with it), once the
+    seller confirmed it: only staff can put it back on sale."""
     product = _own_product(store, product_id)
+    if request.method != "POST" or not product.is_active:
+        variants = product.variants.filter(is_active=True).count() if not product.parent_id else 0
+        return render(
+            request,
+            "desk/product_deactivate.html",
+            {"store": store, "section": "products", "product": product, "variants": variants},
+        )
     try:
         services.soft_delete_product(product=product, actor=request.user)  # type: ignore[arg-type]
     except EcommerceKitError as exc:
