@@ -59,7 +59,7 @@ def _selling_problem(request: HttpRequest) -> str | None:
 
 @store_required
 def product_list(request: HttpRequest, store: Store) -> HttpResponse:
-    """The store's products and groups of variants (active and deactivated), by name."""
+    """The store's products and groups of variants: on sale first, then the others, by name."""
     queryset = (
         store.products.filter(parent__isnull=True)
         .select_related("category__parent")
@@ -85,18 +85,17 @@ def product_list(request: HttpRequest, store: Store) -> HttpResponse:
 def product_create(request: HttpRequest, store: Store) -> HttpResponse:
     """A new standalone product (a group once it has variants)."""
     form = ProductForm(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                product = services.create_product(
-                    seller=request.user,  # type: ignore[arg-type]
-                    **form.values(),
-                )
-            except EcommerceKitError as exc:
-                show_on_form(form, exc)
-            else:
-                messages.success(request, _("“%(name)s” was created.") % {"name": product.name})
-                return redirect("desk:product", product.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            product = services.create_product(
+                seller=request.user,  # type: ignore[arg-type]
+                **form.values(),
+            )
+        except EcommerceKitError as exc:
+            show_on_form(form, exc)
+        else:
+            messages.success(request, _("“%(name)s” was created.") % {"name": product.name})
+            return redirect("desk:product", product.pk)
     return render(
         request,
         "desk/product_form.html",
@@ -112,21 +111,22 @@ def product_edit(request: HttpRequest, store: Store, product_id: int) -> HttpRes
     form = ProductForm(
         request.POST or None, initial=ProductForm.initial_for(product), variant=variant
     )
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.update_product(
-                    product=product,
-                    actor=request.user,  # type: ignore[arg-type]
-                    **form.values(),
-                )
-            except EcommerceKitError as exc:
-                show_on_form(form, exc)
-            else:
-                messages.success(request, _("“%(name)s” was saved.") % {"name": product.name})
-                return redirect("desk:product", product.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.update_product(
+                product=product,
+                actor=request.user,  # type: ignore[arg-type]
+                **form.values(),
+            )
+        except EcommerceKitError as exc:
+            show_on_form(form, exc)
+        else:
+            messages.success(request, _("“%(name)s” was saved.") % {"name": saved.name})
+            return redirect("desk:product", saved.pk)
     variants = (
-        [] if variant else list(product.variants.order_by("-is_active", "name", "id"))  # type: ignore[attr-defined]
+        []
+        if variant
+        else list(Product.objects.filter(parent=product).order_by("-is_active", "name", "id"))
     )
     return render(
         request,
@@ -153,23 +153,22 @@ def variant_create(request: HttpRequest, store: Store, product_id: int) -> HttpR
         "stock_quantity": 0,
     }
     form = ProductForm(request.POST or None, initial=initial, variant=True)
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                variant = services.create_product(
-                    seller=request.user,  # type: ignore[arg-type]
-                    parent=group,
-                    **form.values(),
-                )
-            except EcommerceKitError as exc:
-                show_on_form(form, exc)
-            else:
-                messages.success(
-                    request,
-                    _("The variant “%(name)s” was added to “%(group)s”.")
-                    % {"name": variant.name, "group": group.name},
-                )
-                return redirect("desk:product", group.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            variant = services.create_product(
+                seller=request.user,  # type: ignore[arg-type]
+                parent=group,
+                **form.values(),
+            )
+        except EcommerceKitError as exc:
+            show_on_form(form, exc)
+        else:
+            messages.success(
+                request,
+                _("The variant “%(name)s” was added to “%(group)s”.")
+                % {"name": variant.name, "group": group.name},
+            )
+            return redirect("desk:product", group.pk)
     return render(
         request,
         "desk/variant_form.html",
