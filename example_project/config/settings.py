@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "demo",
     # The shopper's pages under /shop/ (and the landing page, sign-in and sign-up)
     "storefront",
+    "desk",  # the seller's pages under /desk/
 ]
 
 MIDDLEWARE = [

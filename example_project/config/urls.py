@@ -16,6 +16,7 @@ from storefront.views.site import landing
 urlpatterns = [
     path("", landing, name="landing"),
     path("shop/", include("storefront.urls")),
+    path("desk/", include("desk.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/", include("accounts.urls")),

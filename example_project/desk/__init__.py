@@ -1,0 +1,1 @@
+"""The seller's desk of the example site, under ``/desk/``."""
