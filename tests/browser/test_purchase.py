@@ -16,6 +16,7 @@ from tests.browser.pages import (
     open_product_with_variants,
     place_order,
     screenshot,
+    sign_in,
     sign_up,
 )
 from tests.browser.site import WEBHOOK_SECRET, BrowserSite
@@ -31,38 +32,26 @@ def _order_number(page: Any) -> str:
     return match.group(1)
 
 
-def _fulfil_as_seller(playwright: Any, site: BrowserSite, number: str) -> None:
-    """The seller processes, ships and delivers their part of order ``number``.
-
-    Done through the kit's API with the seller's JWT: the seller's desk (/desk/) is the
-    seller's screen for it.
-    """
-    api = playwright.request.new_context(base_url=site.url)
-    try:
-        token = api.post(
-            "/api/v1/auth/token/",
-            data={"username": "seller", "password": "demo-seller-pass"},
-        )
-        assert token.ok, token.text()
-        auth = {"Authorization": f"Bearer {token.json()['access']}"}
-        listing = api.get("/api/v1/fulfilments/?status=pending&page_size=100", headers=auth)
-        assert listing.ok, listing.text()
-        (fulfilment,) = [f for f in listing.json()["results"] if f["order"] == number]
-        for step, body in (
-            ("process", {}),
-            ("ship", {"tracking_number": "AO-TRACK-42"}),
-            ("deliver", {}),
-        ):
-            answer = api.post(
-                f"/api/v1/fulfilments/{fulfilment['id']}/{step}/", data=body, headers=auth
-            )
-            assert answer.ok, answer.text()
-    finally:
-        api.dispose()
+def _fulfil_at_the_desk(new_page: Any, number: str) -> None:
+    """The demo seller, in a browser of their own, processes, ships and delivers their part of
+    order ``number`` at the seller's desk."""
+    desk = new_page(locale="en-GB")
+    sign_in(desk, "seller", "demo-seller-pass")
+    desk.goto("/desk/fulfilments/")
+    follow(desk, desk.get_by_role("link", name=number))
+    assert desk.get_by_test_id("fulfilment-status").inner_text() == "Pending"
+    follow(desk, desk.get_by_role("button", name="Start processing"))
+    assert desk.get_by_test_id("fulfilment-status").inner_text() == "Processing"
+    desk.get_by_label("Tracking number").fill("AO-TRACK-42")
+    follow(desk, desk.get_by_role("button", name="Mark as shipped"))
+    assert desk.get_by_test_id("fulfilment-status").inner_text() == "Shipped"
+    follow(desk, desk.get_by_role("button", name="Mark as delivered"))
+    assert desk.get_by_test_id("fulfilment-status").inner_text() == "Delivered"
+    desk.close()
 
 
 def test_purchase_from_an_anonymous_cart_to_a_delivered_reviewed_order(
-    page: Any, site: BrowserSite, playwright: Any
+    page: Any, new_page: Any
 ) -> None:
     # Browse: the list, a category, a search, a sort.
     page.goto("/shop/")
@@ -109,7 +98,7 @@ def test_purchase_from_an_anonymous_cart_to_a_delivered_reviewed_order(
     screenshot(page, "order-confirmed")
     assert page.get_by_role("button", name="Cancel order").is_visible()
 
-    _fulfil_as_seller(playwright, site, number)
+    _fulfil_at_the_desk(new_page, number)
 
     page.reload()
     assert page.get_by_test_id("order-status").inner_text() == "Delivered"
