@@ -11,8 +11,11 @@ bounded time:
 - buyers' carts and checkouts with the ``dummy`` gateway in its modes (captured at once,
   authorized, declined, pending and completed later by signed webhooks, some redelivered and out
   of order, some after the payment timeout, some never);
-- buyers' cancels; staff refunds (partial and whole) and cancels (of one store's part and of
-  whole orders); the two sellers processing, shipping and delivering their fulfilments.
+- buyers' cancels and second payments of pending orders; staff refunds (partial and whole) and
+  cancels (of one store's part and of whole orders); the two sellers processing, shipping and
+  delivering their fulfilments.
+
+Each client first does each of these once (and checks out in each mode), then a random mix.
 
 With ``--kill-worker`` the Celery worker is killed (``SIGKILL``) in the middle of the run and a new
 one started; with ``--kill-web`` one gunicorn worker process is killed too (gunicorn starts
@@ -302,6 +305,7 @@ class Api:
         self.language = language
         self.token = ""
         self.login: tuple[str, str] | None = None
+        self.first_modes: list[str] = []
 
     def call(
         self,
@@ -477,9 +481,12 @@ class Shop:
 def checkout(shop: Shop, api: Api, rng: random.Random) -> None:
     """Check the buyer's cart out in one of the dummy gateway's modes; follow a pending payment
     with the provider's webhooks."""
-    mode = rng.choices(
-        ["tok_success", "tok_authorize", "tok_pending", "tok_decline"], weights=[40, 15, 30, 15]
-    )[0]
+    modes = ["tok_success", "tok_pending", "tok_authorize", "tok_decline"]
+    if api.first_modes:
+        # The first checkouts of a client go through every mode; then the mix is random.
+        mode = api.first_modes.pop(0)
+    else:
+        mode = rng.choices(modes, weights=[40, 30, 15, 15])[0]
     status, answer = api.call(
         "POST",
         "checkout/",
@@ -595,6 +602,26 @@ def buyer_cancels(shop: Shop, api: Api, rng: random.Random) -> None:
             shop.stats.count("orders cancelled by their buyer")
 
 
+def buyer_pays_again(shop: Shop, api: Api, rng: random.Random) -> None:
+    """Pay a pending order again (``pay/``), racing the provider's webhooks for its first payment
+    and the payment timeout: money beyond what is owed is given back."""
+    status, page = api.call("GET", "orders/?status=pending", action="orders list")
+    if status != 200 or not page["results"]:
+        return
+    number = rng.choice(page["results"])["number"]
+    token = rng.choice(["tok_success", "tok_success", "tok_authorize", "tok_decline"])
+    status, _answer = api.call(
+        "POST",
+        f"orders/{number}/pay/",
+        {"payment_method": "dummy", "payment_data": {"token": token}},
+        action=f"pay again {token}",
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+        retry_key=True,
+    )
+    if status == 201:
+        shop.stats.count("pending orders paid again")
+
+
 def staff_acts(shop: Shop, rng: random.Random) -> None:
     api = shop.staff
     wanted = rng.choice(["confirmed", "confirmed", "processing", "shipped"])
@@ -677,11 +704,21 @@ def client(shop: Shop, number: int, seed: int) -> None:
         (lambda: buy(shop, api, rng), 30),
         (lambda: anonymous_cart_then_sign_in(shop, api, rng), 6),
         (lambda: buyer_cancels(shop, api, rng), 6),
+        (lambda: buyer_pays_again(shop, api, rng), 5),
         (lambda: staff_acts(shop, rng), 12),
         (lambda: seller_acts(shop, rng), 20),
     ]
+    modes = ["tok_success", "tok_pending", "tok_authorize", "tok_decline"]
+    api.first_modes = modes[number % 4 :] + modes[: number % 4]
+    # Each kind of action once first (each client from another one), so that even a short run
+    # does a bit of everything; then a random mix by the weights.
+    start = number % len(actions)
+    first = [action for action, _w in actions[start:] + actions[:start]]
     while time.monotonic() < shop.deadline:
-        action = rng.choices([a for a, _w in actions], weights=[w for _a, w in actions])[0]
+        if first:
+            action = first.pop(0)
+        else:
+            action = rng.choices([a for a, _w in actions], weights=[w for _a, w in actions])[0]
         try:
             action()
         except Exception as exc:  # a bug in the drill itself: count it, keep going

@@ -169,13 +169,13 @@ def test_drill_keeps_the_books_under_load_and_a_killed_worker():
     )
     assert events["Celery workers killed"] == 1
     assert events["gunicorn workers killed"] == 1
-    # The load did what it says: every payment mode, webhooks, cancels and fulfilments.
+    # Each client does each kind of action once before the random mix, and checks out in each
+    # of the gateway's modes first.
     for event in (
         "orders placed (tok_success)",
         "orders placed (tok_pending)",
+        "orders placed (tok_authorize)",
         "anonymous carts merged",
-        "webhook captured",
-        "fulfilments moved: process",
     ):
         assert events.get(event, 0) > 0, (event, events)
     sent = re.search(r"e-mails sent once: \d+ recorded .*?; (\d+) sent", done.stdout)
