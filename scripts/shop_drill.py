@@ -780,10 +780,13 @@ class Site:
             "--access-logformat",
             '%(s)s %(m)s "%(U)s" %(L)s',
         )
+
+    def web_ready(self) -> None:
+        assert self.web is not None
         wait_for(lambda: port_open(self.port), "gunicorn", 60, self.web)
         log(f"gunicorn: {self.web_workers} worker processes on 127.0.0.1:{self.port}")
 
-    def start_worker(self) -> Service:
+    def start_worker(self, *, wait: bool = True) -> Service:
         self.workers_started += 1
         name = f"celery-worker-{self.workers_started}"
         worker = self._start(
@@ -805,10 +808,16 @@ class Site:
             "--without-gossip",
             "--without-mingle",
         )
-        wait_for(lambda: "ready." in worker.output(), name, 60, worker)
         self.worker = worker
-        log(f"Celery worker {self.workers_started} ready (pid {worker.popen.pid})")
+        if wait:
+            self.worker_ready()
         return worker
+
+    def worker_ready(self) -> None:
+        worker = self.worker
+        assert worker is not None
+        wait_for(lambda: "ready." in worker.output(), worker.name, 60, worker)
+        log(f"Celery worker {self.workers_started} ready (pid {worker.popen.pid})")
 
     def start_beat(self) -> None:
         beat = self._start(
@@ -826,8 +835,12 @@ class Site:
             "--pidfile",
             str(self.work / "beat.pid"),
         )
-        wait_for(lambda: "beat: Starting" in beat.output(), "celery beat", 60, beat)
         self.beat = beat
+
+    def beat_ready(self) -> None:
+        beat = self.beat
+        assert beat is not None
+        wait_for(lambda: "beat: Starting" in beat.output(), "celery beat", 60, beat)
         log("Celery beat started")
 
     def stop(self) -> None:
@@ -1320,9 +1333,13 @@ def run(args: argparse.Namespace, work: Path, stack: contextlib.ExitStack) -> in
     log("Migrating and seeding the example site")
     site.manage("migrate", "--noinput")
     site.manage("seed_demo")
+    # Started together, waited for in turn: they boot in parallel.
     site.start_web()
-    site.start_worker()
+    site.start_worker(wait=False)
     site.start_beat()
+    site.web_ready()
+    site.worker_ready()
+    site.beat_ready()
 
     stats = Stats()
     shop = set_up_shop(site, stats, args)
