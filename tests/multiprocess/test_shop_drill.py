@@ -106,6 +106,55 @@ def test_emails_pending_failed_or_stuck_are_reported(tmp_path):
     assert problems == []
 
 
+@pytest.mark.django_db
+def test_stock_check_finds_units_that_went_missing():
+    from django.db.models import F
+
+    from ecommerce_kit.catalog.models import Product
+    from ecommerce_kit.orders.services import cancel_order
+    from tests.factories import ProductFactory
+    from tests.orders.factories import make_order
+
+    product = ProductFactory(stock_quantity=10)
+    initial = drill.stock_snapshot()
+    make_order(lines=[(product, 3)])
+    cancel_order(order_id=make_order(lines=[(product, 2)]).pk, actor=None)
+
+    check = drill.check_stock(initial)
+    assert check.ok, check.detail
+    assert "3 units held by live lines, 2 given back by cancellations" in check.detail
+
+    Product.objects.filter(pk=product.pk).update(stock_quantity=F("stock_quantity") - 1)
+    check = drill.check_stock(initial)
+    assert not check.ok
+    assert check.detail == f"product {product.pk}: 10 before, 6 now + 3 held by lines"
+
+
+@pytest.mark.django_db
+def test_ledger_check_finds_a_payment_that_disagrees_with_its_ledger():
+    from moneyed import Money
+
+    from ecommerce_kit.orders.models import Order
+    from ecommerce_kit.orders.states import OrderStatus
+    from ecommerce_kit.payments.models import Payment
+    from tests.factories import ProductFactory
+    from tests.orders.factories import make_order
+    from tests.payments.factories import make_payment
+
+    order = make_order(lines=[(ProductFactory(stock_quantity=5), 1)])
+    payment = make_payment(order=order)
+    assert drill.check_ledger().ok
+
+    Payment.objects.filter(pk=payment.pk).update(captured=Money(1, order.currency))
+    check = drill.check_ledger()
+    assert not check.ok and f"payment {payment.pk}: captured" in check.detail
+
+    Payment.objects.filter(pk=payment.pk).update(captured=order.total)
+    Order.objects.filter(pk=order.pk).update(status=OrderStatus.CANCELLED)
+    check = drill.check_ledger()
+    assert not check.ok and f"cancelled order {order.number} still holds" in check.detail
+
+
 def test_access_log_statuses_count_each_answer(tmp_path):
     log = tmp_path / "access.log"
     log.write_text(
