@@ -365,6 +365,9 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "ecommerce_kit": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
-        "celery": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # No handler of its own, and propagated: a Celery worker replaces the root logger's
+        # handlers with its own (--loglevel) and empties the "celery" logger's, so a handler here
+        # with propagate off would silence the worker's log.
+        "celery": {"level": "INFO"},
     },
 }

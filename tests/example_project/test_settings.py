@@ -149,3 +149,43 @@ def test_settings_parse_json_with_the_kits_parser():
     parsers = settings["REST_FRAMEWORK"]["DEFAULT_PARSER_CLASSES"]
     assert parsers[0] == "ecommerce_kit.api.parsers.JSONParser"
     assert "rest_framework.parsers.JSONParser" not in parsers
+
+
+def test_settings_logging_leaves_a_celery_workers_log_visible(tmp_path, monkeypatch):
+    """A worker (``celery -A config worker --loglevel=info``) empties the ``celery`` logger's
+    handlers and gives the root logger its own: the example's logging must let the worker's
+    records (``ready.``, each task received and done) propagate to it."""
+    import logging
+    import logging.config
+
+    from celery import Celery
+    from celery.app.log import Logging
+
+    config = load_example_settings({"DJANGO_DEBUG": "1"})["LOGGING"]
+    root = logging.getLogger()
+    names = ["", *config["loggers"]]
+    saved = {
+        name: (logger.handlers[:], logger.level, logger.propagate)
+        for name, logger in ((name, logging.getLogger(name)) for name in names)
+    }
+    for key in ("_MP_FORK_LOGLEVEL_", "_MP_FORK_LOGFILE_", "_MP_FORK_LOGFORMAT_"):
+        monkeypatch.delenv(key, raising=False)
+    logfile = tmp_path / "worker.log"
+    try:
+        logging.config.dictConfig(config)
+        Logging._setup = False
+        Celery("config", set_as_current=False).log.setup_logging_subsystem(
+            loglevel="INFO", logfile=str(logfile)
+        )
+        logging.getLogger("celery.worker.consumer.consumer").info("celery@host ready.")
+        for handler in root.handlers:
+            handler.flush()
+        assert "celery@host ready." in logfile.read_text()
+    finally:
+        Logging._setup = False
+        for handler in root.handlers:
+            if handler not in saved[""][0]:
+                handler.close()
+        for name, (handlers, level, propagate) in saved.items():
+            logger = logging.getLogger(name)
+            logger.handlers, logger.level, logger.propagate = handlers, level, propagate

@@ -233,3 +233,31 @@ def test_a_chosen_refund_above_what_is_refundable_is_409_and_cancels_nothing(
     assert fulfilment.status == FulfilmentStatus.PENDING and order.status == OrderStatus.CONFIRMED
     assert _stock(second) == 8 and payment.refund_pending == _aoa("0.00")
     assert order.cancelled_amount == _aoa("0.00")
+
+
+def test_a_part_cancelled_after_a_whole_staff_refund_leaves_nothing_owed_not_less(
+    client_for: Any, shop_staff: Any, two_stores: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Staff refund everything, then cancel one store's part: the order is owed nothing (as when
+    the part is cancelled first), never a negative amount."""
+    first, second = two_stores
+    order = _order(two_stores)
+    payment = make_payment(order=order)
+    staff = client_for(shop_staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        refunded = staff.post(f"/api/v1/orders/{order.number}/refund/", {}, format="json")
+    assert refunded.status_code == 200, refunded.data
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(
+            f"/api/v1/fulfilments/{_fulfilment(order, second).pk}/cancel/", {}, format="json"
+        )
+
+    assert response.status_code == 200, response.data
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert payment.refunded == _aoa("600.00")
+    assert order.due == _aoa("0.00")
+    assert order.held >= order.due
+    detail = staff.get(f"/api/v1/orders/{order.number}/")
+    assert detail.data["due"] == {"amount": "0.00", "currency": "AOA"}
+    assert (_stock(first), _stock(second)) == (9, 10)

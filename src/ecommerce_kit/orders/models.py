@@ -179,8 +179,11 @@ class Order(FSMModelMixin, models.Model):
 
     @property
     def due(self) -> Any:
-        """What the order is owed: its total less its cancelled goods and staff refunds."""
-        return self.total - self.cancelled_amount - self.credited
+        """What the order is owed: its total less its cancelled goods and staff refunds, never
+        less than nothing (as the ledger's ``OrderMoney.due``): goods cancelled after staff
+        refunded everything leave nothing owed, whichever came first."""
+        due = self.total - self.cancelled_amount - self.credited
+        return due if due.amount > 0 else Money(0, self.currency)
 
     @property
     def is_covered(self) -> bool:
