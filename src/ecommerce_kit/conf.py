@@ -37,6 +37,7 @@ DEFAULTS: dict[str, Any] = {
     "DEFAULT_SHIPPING_COST": Decimal("0.00"),
     "DEFAULT_TAX_RATE": Decimal("0"),
     "IDEMPOTENCY_KEY_TTL": timedelta(hours=24),
+    "IDEMPOTENCY_KEY_LEASE": timedelta(minutes=5),
     # Payments
     "PAYMENT_GATEWAYS": {},
     "PAYMENT_TIMEOUT": timedelta(minutes=30),
@@ -143,6 +144,10 @@ class KitSettings:
     @property
     def IDEMPOTENCY_KEY_TTL(self) -> timedelta:  # noqa: N802
         return as_timedelta(self.get("IDEMPOTENCY_KEY_TTL"))
+
+    @property
+    def IDEMPOTENCY_KEY_LEASE(self) -> timedelta:  # noqa: N802
+        return as_timedelta(self.get("IDEMPOTENCY_KEY_LEASE"))
 
     @property
     def PAYMENT_GATEWAYS(self) -> dict[str, dict[str, Any]]:  # noqa: N802

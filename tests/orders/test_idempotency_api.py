@@ -154,3 +154,86 @@ def test_key_used_for_checkout_cannot_be_reused_for_pay(client_for: Any, user: A
     )
     assert response.status_code == 422
     assert response.data["code"] == "idempotency_key_reused"
+
+
+def _abandon(key: str, *, minutes: int = 6) -> None:
+    """Make the claim of ``key`` look like that of a request that died before answering,
+    ``minutes`` ago."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    IdempotencyKey.objects.filter(key=key).update(
+        status_code=None,
+        response_body=None,
+        completed_at=None,
+        created_at=timezone.now() - timedelta(minutes=minutes),
+    )
+
+
+def test_a_checkout_that_died_after_placing_its_order_is_answered_with_that_order(
+    client_for: Any, user: Any
+) -> None:
+    product = ProductFactory(stock_quantity=5)
+    make_cart(user, [(product, 2)])
+    client = client_for(user)
+    placed = client.post(URL, checkout_body(), format="json", HTTP_IDEMPOTENCY_KEY="killed")
+    assert placed.status_code == 201
+    _abandon("killed")  # the process died between its commit and storing the answer
+
+    retry = client.post(URL, checkout_body(), format="json", HTTP_IDEMPOTENCY_KEY="killed")
+
+    assert retry.status_code == 201
+    assert retry["Idempotent-Replayed"] == "true"
+    assert retry.json()["order"]["number"] == placed.json()["order"]["number"]
+    assert retry.json()["payment"]["id"] == placed.json()["payment"]["id"]
+    assert Order.objects.count() == 1
+    product.refresh_from_db()
+    assert product.stock_quantity == 3
+    # The recovered answer is now the key's answer.
+    again = client.post(URL, checkout_body(), format="json", HTTP_IDEMPOTENCY_KEY="killed")
+    assert again.json() == retry.json()
+    assert IdempotencyKey.objects.get(key="killed").status_code == 201
+
+
+def test_a_checkout_that_died_before_placing_anything_is_done_by_the_retry(
+    client_for: Any, user: Any
+) -> None:
+    from ecommerce_kit.orders import idempotency
+
+    product = ProductFactory(stock_quantity=5)
+    make_cart(user, [(product, 1)])
+    idempotency.claim_key(
+        user=user,
+        key="lost",
+        fingerprint=idempotency.request_fingerprint(scope="checkout", payload=checkout_body()),
+    )
+    _abandon("lost")
+
+    retry = client_for(user).post(URL, checkout_body(), format="json", HTTP_IDEMPOTENCY_KEY="lost")
+
+    assert retry.status_code == 201
+    assert "Idempotent-Replayed" not in retry
+    assert Order.objects.get().idempotency_key == "lost"
+    assert IdempotencyKey.objects.get(key="lost").status_code == 201
+
+
+def test_a_claim_within_its_lease_is_still_in_progress(
+    client_for: Any, user: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ecommerce_kit.orders import idempotency
+
+    make_cart(user, [(ProductFactory(), 1)])
+    client = client_for(user)
+    assert (
+        client.post(URL, checkout_body(), format="json", HTTP_IDEMPOTENCY_KEY="slow").status_code
+        == 201
+    )
+    _abandon("slow", minutes=4)  # younger than IDEMPOTENCY_KEY_LEASE (5 minutes)
+    monkeypatch.setattr(idempotency, "WAIT_TIMEOUT", 0.1)
+
+    response = client.post(URL, checkout_body(), format="json", HTTP_IDEMPOTENCY_KEY="slow")
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "idempotency_key_in_progress"
+    assert IdempotencyKey.objects.get(key="slow").status_code is None

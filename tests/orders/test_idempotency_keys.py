@@ -109,3 +109,48 @@ def test_purge_command_reports_the_deleted_keys(user: Any) -> None:
     call_command("purge_idempotency_keys", stdout=out)
     assert out.getvalue().strip() == "Deleted 1 expired idempotency key(s)."
     assert not IdempotencyKey.objects.exists()
+
+
+def test_an_abandoned_claim_is_taken_over_by_exactly_one_request(user: Any) -> None:
+    claim = idempotency.claim_key(user=user, key="k1", fingerprint="f")
+    IdempotencyKey.objects.filter(pk=claim.pk).update(
+        created_at=timezone.now() - timedelta(minutes=6)
+    )
+    stale = IdempotencyKey.objects.get(pk=claim.pk)
+    assert idempotency._take_over(stale) is True
+    assert idempotency._take_over(stale) is False  # a second request saw the same stale claim
+    assert IdempotencyKey.objects.get(pk=claim.pk).created_at > stale.created_at
+
+
+def test_taking_over_an_abandoned_claim_stores_what_recover_found(user: Any) -> None:
+    claim = idempotency.claim_key(user=user, key="k1", fingerprint="f")
+    since = timezone.now() - timedelta(minutes=6)
+    IdempotencyKey.objects.filter(pk=claim.pk).update(created_at=since)
+    seen = []
+
+    def recover(claimed_at: Any) -> idempotency.StoredResponse:
+        seen.append(claimed_at)
+        return idempotency.StoredResponse(status_code=201, body={"order": {"number": "EK-1"}})
+
+    answer = idempotency.claim_key(user=user, key="k1", fingerprint="f", recover=recover)
+    assert answer == idempotency.StoredResponse(status_code=201, body={"order": {"number": "EK-1"}})
+    assert seen == [since]
+    replay = idempotency.claim_key(user=user, key="k1", fingerprint="f", recover=recover)
+    assert replay == answer
+    assert len(seen) == 1
+
+
+def test_taking_over_an_abandoned_claim_with_nothing_left_hands_the_work_over(user: Any) -> None:
+    claim = idempotency.claim_key(user=user, key="k1", fingerprint="f")
+    IdempotencyKey.objects.filter(pk=claim.pk).update(
+        created_at=timezone.now() - timedelta(minutes=6)
+    )
+    again = idempotency.claim_key(user=user, key="k1", fingerprint="f", recover=lambda _since: None)
+    assert isinstance(again, IdempotencyKey)
+    assert again.pk == claim.pk
+    # An abandoned claim with another request's body is still a reused key.
+    IdempotencyKey.objects.filter(pk=claim.pk).update(
+        created_at=timezone.now() - timedelta(minutes=6)
+    )
+    with pytest.raises(IdempotencyKeyReusedError):
+        idempotency.claim_key(user=user, key="k1", fingerprint="g")

@@ -13,6 +13,12 @@ in its own short transaction, before any work starts. Then:
 Keys expire after ``IDEMPOTENCY_KEY_TTL``; an expired row is replaced by a new claim. When the
 work fails with an unexpected error (a bug, a lost database connection) the claim is released, so
 that the client can retry with the same key.
+
+A claim still unanswered after ``IDEMPOTENCY_KEY_LEASE`` belongs to a request that died (its
+process was killed or lost its database between committing its work and storing its answer). The
+next request with the key *takes it over*: it asks the endpoint's ``recover`` callback for what the
+dead request left (checkout: the order it placed) and answers with that; when nothing was left, it
+does the work itself.
 """
 
 from __future__ import annotations
@@ -20,7 +26,9 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -99,14 +107,34 @@ def _claim_once(
         return IdempotencyKey.objects.filter(user_id=user.pk, key=key).first(), False
 
 
+def _take_over(record: IdempotencyKey) -> bool:
+    """Renew the lease of the unanswered claim ``record``; true for the one request that does.
+
+    The update is conditional on the claim being unchanged, so of several requests finding the same
+    abandoned claim exactly one takes it over; the others wait for its answer.
+    """
+    renewed = IdempotencyKey.objects.filter(
+        pk=record.pk, status_code__isnull=True, created_at=record.created_at
+    ).update(created_at=timezone.now())
+    return renewed == 1
+
+
 def claim_key(
-    *, user: AbstractBaseUser, key: str, fingerprint: str
+    *,
+    user: AbstractBaseUser,
+    key: str,
+    fingerprint: str,
+    recover: Callable[[datetime], StoredResponse | None] | None = None,
 ) -> IdempotencyKey | StoredResponse:
     """Claim ``key`` for ``user``, or get the answer already given for it.
 
     Call it outside any transaction: the claim must be committed before the work starts so that
     racing requests see it.
 
+    :param recover: Called with the time an abandoned claim was made (unanswered for longer than
+        ``IDEMPOTENCY_KEY_LEASE``) once this request has taken it over: the answer to give for what
+        the dead request left behind, stored as the key's answer, or ``None`` when it left nothing
+        (this request then does the work).
     :returns: The new claim (the caller does the work, then calls :func:`complete_key` or
         :func:`release_key`), or the stored answer of an earlier request with the same key.
     :raises IdempotencyKeyReusedError: the key was used with another request.
@@ -129,6 +157,16 @@ def claim_key(
             return StoredResponse(
                 status_code=int(record.status_code or 0), body=record.response_body
             )
+        if record.created_at <= timezone.now() - kit_settings.IDEMPOTENCY_KEY_LEASE:
+            claimed_at = record.created_at
+            if _take_over(record):
+                left = recover(claimed_at) if recover is not None else None
+                if left is None:
+                    return record
+                complete_key(claim=record, status_code=left.status_code, body=left.body)
+                return left
+            record = IdempotencyKey.objects.filter(pk=record.pk).first()
+            continue
         if time.monotonic() >= deadline:
             raise IdempotencyKeyInProgressError()
         time.sleep(delay)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import django_filters
@@ -50,13 +51,29 @@ class IdempotentViewMixin:
     """Run a write once per ``Idempotency-Key`` and replay its answer for repeats."""
 
     def run_idempotent(
-        self, request: Request, *, scope: str, run: Callable[[], Response]
+        self,
+        request: Request,
+        *,
+        scope: str,
+        run: Callable[[], Response],
+        recover: Callable[[str, datetime], Response | None] | None = None,
     ) -> Response:
+        """Answer ``request`` with ``run()``, once per key; ``recover(key, since)`` answers for
+        what a request that died holding the key left behind (see :mod:`.idempotency`)."""
         key = idempotency.clean_key(request.headers.get(idempotency.HEADER))
         if key is None:
             return run()
         fingerprint = idempotency.request_fingerprint(scope=scope, payload=request.data)
-        claim = idempotency.claim_key(user=_buyer(request), key=key, fingerprint=fingerprint)
+
+        def recovered(since: datetime) -> idempotency.StoredResponse | None:
+            response = recover(key, since) if recover is not None else None
+            if response is None:
+                return None
+            return idempotency.StoredResponse(status_code=response.status_code, body=response.data)
+
+        claim = idempotency.claim_key(
+            user=_buyer(request), key=key, fingerprint=fingerprint, recover=recovered
+        )
         if isinstance(claim, idempotency.StoredResponse):
             replay = Response(claim.body, status=claim.status_code)
             replay["Idempotent-Replayed"] = "true"
@@ -124,7 +141,25 @@ class CheckoutView(IdempotentViewMixin, KitViewMixin, APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        return self.run_idempotent(request, scope="checkout", run=lambda: self._checkout(request))
+        return self.run_idempotent(
+            request,
+            scope="checkout",
+            run=lambda: self._checkout(request),
+            recover=lambda key, since: self._placed(request, key, since),
+        )
+
+    def _placed(self, request: Request, key: str, since: datetime) -> Response | None:
+        """The order a checkout with ``key`` placed since ``since``, as it is now (201), if any:
+        what to answer when that checkout died before storing its answer."""
+        order = (
+            Order.objects.filter(buyer=_buyer(request), idempotency_key=key, created_at__gte=since)
+            .order_by("-pk")
+            .first()
+        )
+        if order is None:
+            return None
+        order = selectors.get_visible_order(request.user, order.number) or order
+        return _result_response(request, order, order.payments.order_by("-pk").first())
 
     def _checkout(self, request: Request) -> Response:
         serializer = CheckoutSerializer(data=request.data)
