@@ -152,7 +152,9 @@ class CheckoutView(IdempotentViewMixin, KitViewMixin, APIView):
         """The order a checkout with ``key`` placed since ``since``, as it is now (201), if any:
         what to answer when that checkout died before storing its answer."""
         order = (
-            Order.objects.filter(buyer=_buyer(request), idempotency_key=key, created_at__gte=since)
+            Order.objects.filter(
+                buyer_id=_buyer(request).pk, idempotency_key=key, created_at__gte=since
+            )
             .order_by("-pk")
             .first()
         )
