@@ -13,7 +13,9 @@ client with ``force_authenticate``. The database runs in autocommit, as under a 
 runs after the commit (the order e-mails: recorded, then sent in-process as without a broker, to
 the SMTP server of the settings or to none) is measured with the request. It reports the median and
 the minimum CPU time of this process (``time.process_time``) over ``--repeat`` checkouts, and the
-statements per checkout. On PostgreSQL the server's own CPU is not counted; on SQLite it is.
+statements per checkout, each size also with every order e-mail turned off (``EMAILS``), which
+shows what the request costs without them. On PostgreSQL the server's own CPU is not counted; on
+SQLite it is.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from query_counts import (
     throwaway_database,
 )
 
+from ecommerce_kit.conf import kit_settings
 from tests.factories import StoreFactory, UserFactory
 
 
@@ -92,15 +95,24 @@ def main(argv: list[str] | None = None) -> int:
     # The e-mails that cannot be sent stay pending: one warning each is noise here.
     logging.getLogger("ecommerce_kit.emails").setLevel(logging.ERROR)
     kit = {**settings.ECOMMERCE_KIT, "PAYMENT_GATEWAYS": {"dummy": {"webhook_secret": "bench"}}}
+    quiet = {**kit, "EMAILS": dict.fromkeys(kit_settings.EMAILS, False)}
     profiler = cProfile.Profile(time.process_time) if args.profile else None
-    with throwaway_database() as name, override_settings(ECOMMERCE_KIT=kit):
-        rows = [checkout_cpu(size, args.repeat, profiler) for size in sizes]
+    rows = []
+    with throwaway_database() as name:
+        for size in sizes:
+            with override_settings(ECOMMERCE_KIT=kit):
+                rows.append(("on", checkout_cpu(size, args.repeat, profiler)))
+            with override_settings(ECOMMERCE_KIT=quiet):
+                rows.append(("off", checkout_cpu(size, args.repeat, None)))
     print(f"Database: {name}; CPU of this process per checkout (includes SQLite when used).\n")
-    print("| lines | CPU ms median | CPU ms min | statements (no BEGIN/COMMIT/SAVEPOINT) |")
-    print("|---:|---:|---:|---:|")
-    for row in rows:
+    print(
+        "| lines | e-mails | CPU ms median | CPU ms min | statements (no BEGIN/COMMIT/SAVEPOINT) |"
+    )
+    print("|---:|---|---:|---:|---:|")
+    for emails, row in rows:
         print(
-            f"| {row['lines']} | {row['median']:.1f} | {row['min']:.1f} | {row['statements']:.0f} |"
+            f"| {row['lines']} | {emails} | {row['median']:.1f} | {row['min']:.1f} "
+            f"| {row['statements']:.0f} |"
         )
     if profiler is not None:
         print("\ncProfile (CPU time) of the measured checkouts, by cumulative time:\n")
