@@ -234,7 +234,8 @@ def deliver(email_id: int) -> str:
         was found in when another caller had it).
     :raises RetryableEmailError: a transient failure; the e-mail is ``pending`` again.
     """
-    email = OrderEmail.objects.filter(pk=email_id).first()
+    # The order and its buyer come with the e-mail: what every e-mail is about and to.
+    email = OrderEmail.objects.select_related("order__buyer").filter(pk=email_id).first()
     if email is None or email.state != State.PENDING:
         return email.state if email is not None else "missing"
     try:
@@ -417,7 +418,7 @@ def _context(email: OrderEmail, order: Order) -> tuple[Any, Order | None, dict[s
 
 
 def _prepare(email: OrderEmail) -> _Prepared:
-    order = Order.objects.select_related("buyer").get(pk=email.order_id)
+    order = email.order
     user, language_order, context = _context(email, order)
     language = language_for(user, language_order)
     address = str(getattr(user, user.get_email_field_name(), "") or "")
