@@ -167,6 +167,36 @@ def schedule(*, kind: str, order_id: int, subject_id: int) -> OrderEmail | None:
     return email
 
 
+def schedule_many(*, order_id: int, emails: list[tuple[str, int]]) -> list[OrderEmail]:
+    """:func:`schedule` for several e-mails about one order: recorded together (one ``INSERT``
+    that skips those recorded already, one read), then sent in the order given.
+
+    :param emails: ``(kind, subject id)`` pairs; kinds that ``EMAILS`` turns off are left out.
+    :returns: The recorded e-mails, in the order given.
+    """
+    enabled = kit_settings.EMAILS
+    wanted = [(kind, subject_id) for kind, subject_id in emails if enabled.get(kind, False)]
+    if not wanted:
+        return []
+    OrderEmail.objects.bulk_create(
+        [OrderEmail(order_id=order_id, kind=kind, subject_id=subject) for kind, subject in wanted],
+        ignore_conflicts=True,
+    )
+    found = {
+        (email.kind, email.subject_id): email
+        for email in OrderEmail.objects.filter(
+            order_id=order_id,
+            kind__in={kind for kind, _subject in wanted},
+            subject_id__in={subject for _kind, subject in wanted},
+        )
+    }
+    recorded = [found[key] for key in wanted if key in found]
+    for email in recorded:
+        if email.state == State.PENDING:
+            dispatch(email.pk)
+    return recorded
+
+
 def dispatch(email_id: int) -> None:
     """Send a recorded e-mail: through Celery when the host has an app, else here and now.
 
@@ -204,7 +234,8 @@ def deliver(email_id: int) -> str:
         was found in when another caller had it).
     :raises RetryableEmailError: a transient failure; the e-mail is ``pending`` again.
     """
-    email = OrderEmail.objects.filter(pk=email_id).first()
+    # The order and its buyer come with the e-mail: what every e-mail is about and to.
+    email = OrderEmail.objects.select_related("order__buyer").filter(pk=email_id).first()
     if email is None or email.state != State.PENDING:
         return email.state if email is not None else "missing"
     try:
@@ -387,7 +418,7 @@ def _context(email: OrderEmail, order: Order) -> tuple[Any, Order | None, dict[s
 
 
 def _prepare(email: OrderEmail) -> _Prepared:
-    order = Order.objects.select_related("buyer").get(pk=email.order_id)
+    order = email.order
     user, language_order, context = _context(email, order)
     language = language_for(user, language_order)
     address = str(getattr(user, user.get_email_field_name(), "") or "")
@@ -429,15 +460,21 @@ def render(kind: str, context: dict[str, Any], language: str) -> tuple[str, str,
 @hookimpl
 def order_status_changed(order: Order, source: str, target: str) -> None:
     if target == OrderStatus.CONFIRMED:
-        schedule(kind=Kind.ORDER_CONFIRMED, order_id=order.pk, subject_id=order.pk)
-        due = (
-            Fulfilment.objects.filter(order_id=order.pk)
-            .exclude(status=FulfilmentStatus.CANCELLED)
-            .order_by("id")
-            .values_list("pk", flat=True)
+        due: list[int] = []
+        if kit_settings.EMAILS.get(Kind.FULFILMENT_DUE, False):
+            due = list(
+                Fulfilment.objects.filter(order_id=order.pk)
+                .exclude(status=FulfilmentStatus.CANCELLED)
+                .order_by("id")
+                .values_list("pk", flat=True)
+            )
+        schedule_many(
+            order_id=order.pk,
+            emails=[
+                (Kind.ORDER_CONFIRMED, order.pk),
+                *((Kind.FULFILMENT_DUE, fulfilment_id) for fulfilment_id in due),
+            ],
         )
-        for fulfilment_id in due:
-            schedule(kind=Kind.FULFILMENT_DUE, order_id=order.pk, subject_id=fulfilment_id)
     elif target == OrderStatus.DELIVERED:
         schedule(kind=Kind.ORDER_DELIVERED, order_id=order.pk, subject_id=order.pk)
     elif target == OrderStatus.CANCELLED and source != OrderStatus.PENDING:

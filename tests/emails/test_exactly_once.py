@@ -264,3 +264,37 @@ def test_send_order_emails_command_sends_what_was_left_pending(order: Any, mailo
 
     assert out.getvalue() == "Sent 1 pending order e-mail(s).\n"
     assert len(mailoutbox) == 1
+
+
+def test_schedule_many_records_each_email_once_and_sends_in_order(
+    mailoutbox: Any, kit_settings: Any
+) -> None:
+    kit_settings(EMAILS={"order_delivered": False})
+    order = place_order(UserFactory(), [(ProductFactory(), 1)])
+    [due, confirmed] = sorted(recorded(order=order), key=lambda email: email.kind)
+    mailoutbox.clear()
+    fulfilment = order.fulfilments.get()
+
+    scheduled = emails.schedule_many(
+        order_id=order.pk,
+        emails=[
+            ("order_shipped", fulfilment.pk),
+            ("order_confirmed", order.pk),  # recorded and sent already: neither again
+            ("order_delivered", order.pk),  # turned off
+            ("order_cancelled", order.pk),
+        ],
+    )
+
+    assert [(email.kind, email.subject_id) for email in scheduled] == [
+        ("order_shipped", fulfilment.pk),
+        ("order_confirmed", order.pk),
+        ("order_cancelled", order.pk),
+    ]
+    assert scheduled[1].pk == confirmed.pk
+    assert OrderEmail.objects.filter(order=order).count() == 4
+    assert len(mailoutbox) == 2
+    states = {email.kind: (email.state, email.sent_at) for email in recorded(order=order)}
+    assert {state for state, _at in states.values()} == {"sent"}
+    assert states["order_shipped"][1] <= states["order_cancelled"][1]
+    assert emails.schedule_many(order_id=order.pk, emails=[("order_delivered", order.pk)]) == []
+    assert due.kind == "fulfilment_due"

@@ -479,3 +479,49 @@ def test_payment_data_with_a_null_character_is_400_and_places_nothing(
     assert not Order.objects.exists()
     assert _stock(product) == 5
     assert CartItem.objects.filter(cart__user=user).count() == 1
+
+
+@pytest.mark.parametrize("token", ["tok_success", "tok_authorize", "tok_pending"])
+def test_checkout_answer_is_the_order_as_read_again(client_for: Any, user: Any, token: str) -> None:
+    """The answer is built from what checkout wrote and read under the order's lock; it is what
+    reading the order again shows."""
+    stores = [StoreFactory(), StoreFactory()]
+    make_cart(user, [(ProductFactory(store=stores[n % 2]), 1 + n) for n in range(3)])
+    client = client_for(user)
+
+    response = client.post(URL, checkout_body(payment_data={"token": token}), format="json")
+
+    assert response.status_code == 201, response.data
+    detail = client.get(f"/api/v1/orders/{response.data['order']['number']}/").data
+    assert response.data["order"] == detail
+    assert response.data["payment"] == detail["payments"][0]
+
+
+def test_checkout_answer_shows_a_cancellation_made_while_the_gateway_was_called(
+    client_for: Any, user: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The buyer cancels the order while its payment is under way: the capture that follows is
+    given back, and the answer is the order as it is now, not as checkout wrote it."""
+    from ecommerce_kit.orders.services import cancel_order
+    from ecommerce_kit.payments.dummy import DummyGateway
+
+    create_payment = DummyGateway.create_payment
+
+    def cancel_then_pay(self: Any, *, payment: Any, **kwargs: Any) -> Any:
+        cancel_order(order_id=payment.order_id, actor=user)
+        return create_payment(self, payment=payment, **kwargs)
+
+    monkeypatch.setattr(DummyGateway, "create_payment", cancel_then_pay)
+    product = ProductFactory(stock_quantity=5)
+    make_cart(user, [(product, 2)])
+    client = client_for(user)
+
+    response = client.post(URL, checkout_body(), format="json")
+
+    assert response.status_code == 201, response.data
+    order = response.data["order"]
+    assert order["status"] == "cancelled"
+    assert {f["status"] for f in order["fulfilments"]} == {"cancelled"}
+    assert response.data["payment"]["status"] == "refunded"
+    assert order == client.get(f"/api/v1/orders/{order['number']}/").data
+    assert _stock(product) == 5

@@ -140,14 +140,18 @@ def _statements(context: CaptureQueriesContext) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("lines", [1, 3])
-def test_checkout_statement_budget(client_for: Any, lines: int) -> None:
-    """A paid checkout: at most 25 statements, plus one stock update per extra line."""
+@pytest.mark.parametrize(("lines", "stores"), [(1, 1), (3, 1), (3, 3), (6, 4)])
+def test_checkout_statement_budget(client_for: Any, lines: int, stores: int) -> None:
+    """A paid checkout: at most 16 statements, plus one stock update per extra line, whatever the
+    number of stores in the order."""
     buyer = UserFactory()
-    make_cart(buyer, [(ProductFactory(), 1) for _ in range(lines)])
+    shops = [StoreFactory() for _ in range(stores)]
+    make_cart(buyer, [(ProductFactory(store=shops[n % stores]), 1) for n in range(lines)])
     client = client_for(buyer)
     with CaptureQueriesContext(connection) as context:
         response = client.post("/api/v1/checkout/", checkout_body(), format="json")
     assert response.status_code == 201, response.data
+    assert response.data["order"]["status"] == "confirmed"
+    assert len(response.data["order"]["fulfilments"]) == stores
     statements = _statements(context)
-    assert len(statements) <= 25 + (lines - 1), "\n".join(statements)
+    assert len(statements) <= 16 + (lines - 1), "\n".join(statements)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet
 from django_fsm import get_available_user_FIELD_transitions, has_transition_perm
 
 from ecommerce_kit.orders.models import Fulfilment, Order, OrderItem
@@ -32,6 +32,19 @@ def with_order_details(queryset: QuerySet[Order]) -> QuerySet[Order]:
         "payments",
         "payments__entries",
     )
+
+
+def cache_related(instance: Model, name: str, rows: list[Any]) -> None:
+    """Give ``instance`` the related ``rows`` of ``name`` as a prefetch would (sorted by id), so
+    that ``getattr(instance, name).all()`` reads them without a query.
+
+    For rows a service has just written or read under a lock: the representation of what it
+    returns needs no second read.
+    """
+    queryset = getattr(instance, name).all()
+    queryset._result_cache = sorted(rows, key=lambda row: row.pk)
+    queryset._prefetch_done = True
+    instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
 
 
 def may_view_every_order(user: AbstractBaseUser | AnonymousUser | None) -> bool:

@@ -15,6 +15,7 @@ Rules kept here:
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
@@ -50,6 +51,7 @@ from ecommerce_kit.orders.models import (
     can_fulfil,
 )
 from ecommerce_kit.orders.numbers import new_order_number
+from ecommerce_kit.orders.selectors import cache_related
 from ecommerce_kit.orders.states import FulfilmentStatus, OrderStatus
 
 if TYPE_CHECKING:
@@ -164,6 +166,7 @@ def place_order(
     expected_total: Money | None,
     idempotency_key: str | None,
     payment_method: str,
+    then: Callable[[Order], object] | None = None,
 ) -> tuple[Order, Cart, list[tuple[int, int]]]:
     """Re-read the user's cart, price it, reserve stock, record the order and take the lines out
     of the cart, in one transaction (the first half of checkout; the payments app starts the
@@ -175,6 +178,10 @@ def place_order(
     An earlier order of the user whose lines went back to the cart that way (its payment failed)
     and that is still unpaid is cancelled first, so its stock is never held twice.
 
+    The order is returned with its ``items`` and ``fulfilments`` (with their stores) loaded.
+
+    :param then: Called with the new order inside the transaction, last (the payments app records
+        the order's payment there); an exception it raises undoes everything.
     :returns: The order, the cart, and the ``(product id, quantity)`` of each line taken out.
     :raises CartEmptyError: no cart, or no lines in it.
     :raises ProductUnavailableError: a line's product is no longer sold (``lines`` lists them).
@@ -183,87 +190,125 @@ def place_order(
     :raises InsufficientStockError: with ``lines`` listing every short line; nothing is reserved.
     """
     stale = Order.objects.filter(buyer_id=user.pk, status=OrderStatus.PENDING, lines_returned=True)
-    cart = Cart.objects.filter(user_id=user.pk).annotate(stale=Exists(stale)).first()
-    if cart is None:
-        raise CartEmptyError()
-    for stale_id in stale.values_list("pk", flat=True) if cart.stale else ():
-        try:
-            _cancel(
-                order_id=stale_id,
-                actor=None,
-                note="Superseded by a new checkout of the same cart.",
-                only_from=OrderStatus.PENDING,
+    for attempt in range(2):
+        with transaction.atomic():
+            # Serialize against writes to the same cart (adds, merges, other checkouts of it)
+            # while it is being ordered; the same statement tells whether stale orders wait.
+            cart = (
+                Cart.objects.select_for_update(of=("self",))
+                .filter(user_id=user.pk)
+                .annotate(stale=Exists(stale))
+                .first()
             )
-        except (InvalidTransitionError, NotFoundError):
-            continue
-    with transaction.atomic():
-        # Serialize against writes to the same cart (adds, merges, other checkouts of it) while it
-        # is being ordered.
-        cart = Cart.objects.select_for_update().get(pk=cart.pk)  # type: ignore[assignment]
-        # Sorted by product so that concurrent checkouts update stock rows in the same order (no
-        # deadlock on PostgreSQL).
-        lines = list_cart_items(cart, order_by=("product_id",))
-        if not lines:
-            raise CartEmptyError()
-        # A line in another currency than the cart's is reported as currency_mismatch by
-        # compute_totals below, so only purchasability is checked here.
-        unavailable = [line for line in lines if not is_purchasable(line.product)]
-        if unavailable:
-            raise ProductUnavailableError(
-                _("Some products in the cart are no longer available; remove them and retry."),
-                lines=[{"product": line.product_id} for line in unavailable],
-            )
-        totals = compute_totals(cart=cart, lines=lines, address=shipping_address)
-        money.ensure_fits(*map(_line_total, lines), *totals.values())
-        currency = str(totals["total"].currency)
-        if expected_total is not None and (
-            str(expected_total.currency) != currency
-            or money.quantize(expected_total).amount != totals["total"].amount
-        ):
-            raise PriceChangedError(**{name: _money_json(value) for name, value in totals.items()})
-        _ensure_payment_method(payment_method, currency)
-        _reserve_stock(lines)
-
-        order = _create_order(
-            buyer=user,
-            currency=currency,
-            shipping_address=shipping_address,
-            idempotency_key=idempotency_key or "",
-            language=translation.get_language() or "",
-            **totals,
-        )
-        store_ids = sorted({line.product.store_id for line in lines})
-        fulfilments = Fulfilment.objects.bulk_create(
-            [Fulfilment(order=order, store_id=store_id) for store_id in store_ids]
-        )
-        by_store = {fulfilment.store_id: fulfilment for fulfilment in fulfilments}
-        OrderItem.objects.bulk_create(
-            [
-                OrderItem(
-                    order=order,
-                    product_id=line.product_id,
-                    store_id=line.product.store_id,
-                    fulfilment=by_store[line.product.store_id],
-                    product_name=line.product.name,
-                    unit_price=line.product.price,
-                    quantity=line.quantity,
-                    line_total=_line_total(line),
+            if cart is None:
+                raise CartEmptyError()
+            if not (cart.stale and attempt == 0):
+                return _place(
+                    user=user,
+                    cart=cart,
+                    shipping_address=shipping_address,
+                    expected_total=expected_total,
+                    idempotency_key=idempotency_key,
+                    payment_method=payment_method,
+                    then=then,
                 )
-                for line in lines
-            ]
+        # Cancelled outside the cart's lock (each in its own transaction), then the cart again.
+        for stale_id in stale.values_list("pk", flat=True):
+            try:
+                _cancel(
+                    order_id=stale_id,
+                    actor=None,
+                    note="Superseded by a new checkout of the same cart.",
+                    only_from=OrderStatus.PENDING,
+                )
+            except (InvalidTransitionError, NotFoundError):
+                continue
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _place(
+    *,
+    user: AbstractBaseUser,
+    cart: Cart,
+    shipping_address: dict[str, Any],
+    expected_total: Money | None,
+    idempotency_key: str | None,
+    payment_method: str,
+    then: Callable[[Order], object] | None,
+) -> tuple[Order, Cart, list[tuple[int, int]]]:
+    """:func:`place_order` once the cart is locked (inside its transaction)."""
+    # Sorted by product so that concurrent checkouts update stock rows in the same order (no
+    # deadlock on PostgreSQL).
+    lines = list_cart_items(cart, order_by=("product_id",))
+    if not lines:
+        raise CartEmptyError()
+    # A line in another currency than the cart's is reported as currency_mismatch by
+    # compute_totals below, so only purchasability is checked here.
+    unavailable = [line for line in lines if not is_purchasable(line.product)]
+    if unavailable:
+        raise ProductUnavailableError(
+            _("Some products in the cart are no longer available; remove them and retry."),
+            lines=[{"product": line.product_id} for line in unavailable],
         )
-        record_transition(
-            order=order,
-            subject="order",
-            subject_id=order.pk,
-            transition="place",
-            source="",
-            target=order.status,
-            actor=user,
-        )
-        # Every line of the locked cart became the order: the cart is now empty.
-        CartItem.objects.filter(pk__in=[line.pk for line in lines]).delete()
-        Cart.objects.filter(pk=cart.pk).update(currency="", updated_at=timezone.now())
+    totals = compute_totals(cart=cart, lines=lines, address=shipping_address)
+    line_totals = [_line_total(line) for line in lines]
+    money.ensure_fits(*line_totals, *totals.values())
+    currency = str(totals["total"].currency)
+    if expected_total is not None and (
+        str(expected_total.currency) != currency
+        or money.quantize(expected_total).amount != totals["total"].amount
+    ):
+        raise PriceChangedError(**{name: _money_json(value) for name, value in totals.items()})
+    _ensure_payment_method(payment_method, currency)
+
+    order = _create_order(
+        buyer=user,
+        currency=currency,
+        shipping_address=shipping_address,
+        idempotency_key=idempotency_key or "",
+        language=translation.get_language() or "",
+        **totals,
+    )
+    stores = {line.product.store_id: line.product.store for line in lines}
+    fulfilments = Fulfilment.objects.bulk_create(
+        [Fulfilment(order=order, store=stores[store_id]) for store_id in sorted(stores)]
+    )
+    by_store = {fulfilment.store_id: fulfilment for fulfilment in fulfilments}
+    items = OrderItem.objects.bulk_create(
+        [
+            OrderItem(
+                order=order,
+                product_id=line.product_id,
+                store_id=line.product.store_id,
+                fulfilment=by_store[line.product.store_id],
+                product_name=line.product.name,
+                unit_price=line.product.price,
+                quantity=line.quantity,
+                line_total=line_total,
+            )
+            for line, line_total in zip(lines, line_totals, strict=True)
+        ]
+    )
+    # What the order's representation shows, as written: no need to read it back.
+    cache_related(order, "items", items)
+    cache_related(order, "fulfilments", fulfilments)
+    record_transition(
+        order=order,
+        subject="order",
+        subject_id=order.pk,
+        transition="place",
+        source="",
+        target=order.status,
+        actor=user,
+    )
+    # Every line of the locked cart became the order: the cart is now empty.
+    CartItem.objects.filter(pk__in=[line.pk for line in lines]).delete()
+    Cart.objects.filter(pk=cart.pk).update(currency="", updated_at=timezone.now())
+    if then is not None:
+        then(order)
+    # Last, so that the stock rows stay locked (by the updates) only until the commit that
+    # follows: concurrent checkouts of a popular product wait for each other as little as possible.
+    _reserve_stock(lines)
     return order, cart, [(line.product_id, line.quantity) for line in lines]
 
 

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ecommerce_kit.api.fields import MoneyField
+from ecommerce_kit.orders.serializers import FieldsBuiltOnce
 from ecommerce_kit.payments.base import FLOWS
 from ecommerce_kit.payments.models import LedgerEntry, Payment
 from ecommerce_kit.payments.states import EntryKind
@@ -28,7 +29,7 @@ NEXT_ACTION_SCHEMA: dict[str, Any] = {
 }
 
 
-class PaymentRefundSerializer(serializers.ModelSerializer):
+class PaymentRefundSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     """A refund of a payment: ``{"id", "amount", "state", "reason", "reference",
     "idempotency_key", "created_at"}``. ``reference`` is the provider's, ``idempotency_key`` the
     kit's (a provider's refund event may name either)."""
@@ -50,7 +51,7 @@ class PaymentRefundSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PaymentSerializer(serializers.ModelSerializer):
+class PaymentSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     """``{"id", "gateway", "status", "amount", "authorized", "captured", "refunded",
     "refund_pending", "refunds", "next_action", "created_at"}``; every field is read-only."""
 

@@ -52,10 +52,11 @@ from ecommerce_kit.exceptions import (
     UnknownPaymentMethodError,
 )
 from ecommerce_kit.money import quantize
+from ecommerce_kit.orders import audit
 from ecommerce_kit.orders import services as orders
 from ecommerce_kit.orders.audit import record_transition
 from ecommerce_kit.orders.models import Order
-from ecommerce_kit.orders.selectors import with_order_details
+from ecommerce_kit.orders.selectors import cache_related, with_order_details
 from ecommerce_kit.orders.states import OrderStatus
 from ecommerce_kit.payments import ledger
 from ecommerce_kit.payments.base import (
@@ -159,6 +160,9 @@ def _lock(payment_id: int, order_id: int | None = None) -> tuple[Order, Payment]
     if order_id is None:
         raise NotFoundError(_("Unknown payment."))
     order = Order.objects.select_for_update().get(pk=order_id)
+    # Every save of an order moves its ``updated_at``: what it was when locked tells a caller
+    # whether the order changed since it last wrote it.
+    order._kit_locked_version = order.updated_at  # type: ignore[attr-defined]
     # Every change to a payment locks its order first, so the order's lock covers its payments:
     # they are read (not locked again) in the one query that the order's money needs anyway.
     payments = _order_payments(order)
@@ -300,20 +304,54 @@ def _recompute(
 
 
 def _order_payments(order: Order, current: Iterable[Payment] = ()) -> list[Payment]:
-    """The (locked) order's payments, newest first, read once per change.
+    """The (locked) order's payments, newest first, read once per change with their ledgers.
 
     ``current`` instances (changed in memory) replace their rows.
     """
     payments: list[Payment] | None = getattr(order, "_kit_payments", None)
     if payments is None:
-        payments = list(Payment.objects.filter(order=order).order_by("-created_at", "-id"))
-        for payment in payments:
-            payment.order = order
+        payments = _read_payments(order)
         order._kit_payments = payments  # type: ignore[attr-defined]
     mine = {payment.pk: payment for payment in current}
     if mine:
         payments[:] = [mine.get(payment.pk, payment) for payment in payments]
     return payments
+
+
+_PAYMENT_FIELDS = tuple(field.attname for field in Payment._meta.concrete_fields)
+_ENTRY_FIELDS = tuple(field.attname for field in LedgerEntry._meta.concrete_fields)
+_ENTRY_COLUMNS = tuple(
+    f"entries__{field.name if field.is_relation else field.attname}"
+    for field in LedgerEntry._meta.concrete_fields
+)
+
+
+def _read_payments(order: Order) -> list[Payment]:
+    """Read the order's payments and their ledger entries in one query (a left join).
+
+    Each payment's entries (in id order) become its ledger rows (:func:`_rows`) and its
+    prefetched ``entries``.
+    """
+    rows = (
+        Payment.objects.filter(order=order)
+        .order_by("-created_at", "-id", "entries__id")
+        .values_list(*_PAYMENT_FIELDS, *_ENTRY_COLUMNS)
+    )
+    database = rows.db
+    width = len(_PAYMENT_FIELDS)
+    payments: dict[int, Payment] = {}
+    for row in rows:
+        payment = payments.get(row[0])
+        if payment is None:
+            payment = Payment.from_db(database, _PAYMENT_FIELDS, row[:width])
+            payment.order = order
+            payment._ledger_rows = []  # type: ignore[attr-defined]
+            payments[payment.pk] = payment
+        if row[width] is not None:
+            entry = LedgerEntry.from_db(database, _ENTRY_FIELDS, row[width:])
+            entry.payment = payment
+            payment._ledger_rows.append(entry)  # type: ignore[attr-defined]
+    return list(payments.values())
 
 
 def _order_money(order: Order, payments: Iterable[Payment]) -> ledger.OrderMoney:
@@ -373,10 +411,12 @@ def _change(
 
     :param also: Payment fields ``change`` sets, saved with the recomputed ones.
     """
-    with transaction.atomic():
+    with transaction.atomic(), audit.batched():
         order, payment = _lock(payment_id, order_id)
         result = change(order, payment)
         calls = _settle(order, payment, actor=actor, note=note, also=also)
+    # The order as locked above is no longer the latest once calls changed it again.
+    order._kit_called_out = bool(calls)  # type: ignore[attr-defined]
     _call_entries(calls, actor=actor)
     return result
 
@@ -526,7 +566,7 @@ def _call_entries(entry_ids: Iterable[int], *, actor: Actor) -> list[_Answer]:
             continue
         answer = _call(entry, entry.payment)
         answers.append(answer)
-        with transaction.atomic():
+        with transaction.atomic(), audit.batched():
             order, payment = _lock(entry.payment_id, entry.payment.order_id)
             _settle_entry(payment, entry.pk, answer)
             queue += _settle(order, payment, actor=actor, note=f"{entry.kind} {entry.pk}")
@@ -609,6 +649,8 @@ def start_payment(
     An order has one live payment at a time: while one is pending or holds money, another
     request is refused before any gateway is called.
 
+    The payment is returned with its ``order`` as locked and changed last, and its ledger.
+
     :raises UnknownPaymentMethodError: unknown or unconfigured gateway, or not for this currency.
     :raises InvalidTransitionError: the order is not pending.
     :raises PaymentInProgressError: the order already has a live payment.
@@ -629,17 +671,35 @@ def start_payment(
             # to commit and then fails here (the order's lock alone would not show it the new
             # payment row under READ COMMITTED).
             with transaction.atomic():
-                payment = Payment.objects.create(
-                    order=locked,
-                    gateway=gateway.id,
-                    currency=locked.currency,
-                    amount=locked.total,
-                    payment_data=redact(dict(payment_data)),
-                    live=True,
-                )
+                payment = _new_payment(locked, gateway, payment_data)
         except IntegrityError:
             live = Payment.objects.filter(order=locked, live=True).values_list("pk", flat=True)
             raise PaymentInProgressError(payment=live.first()) from None
+    return _run_payment(payment, gateway, options, payment_data, actor=actor)
+
+
+def _new_payment(order: Order, gateway: PaymentGateway, payment_data: Mapping[str, Any]) -> Payment:
+    """Record the ``pending`` payment of the (locked, pending) order."""
+    return Payment.objects.create(
+        order=order,
+        gateway=gateway.id,
+        currency=order.currency,
+        amount=order.total,
+        payment_data=redact(dict(payment_data)),
+        live=True,
+    )
+
+
+def _run_payment(
+    payment: Payment,
+    gateway: PaymentGateway,
+    options: dict[str, Any],
+    payment_data: Mapping[str, Any],
+    *,
+    actor: Actor,
+) -> Payment:
+    """Call the gateway for the recorded ``payment`` (no transaction open), then book its answer
+    (:func:`start_payment`)."""
     try:
         result = gateway.create_payment(
             payment=payment,
@@ -667,7 +727,7 @@ def start_payment(
         lambda order, locked: _apply_result(locked, result),
         actor=actor,
         note=result.reference,
-        order_id=order.pk,
+        order_id=payment.order_id,
         also=RESULT_FIELDS,
     )
     if result.outcome == Outcome.DECLINED:
@@ -785,8 +845,8 @@ def checkout(
     expected_total: Money | None,
     idempotency_key: str | None,
 ) -> tuple[Order, Payment]:
-    """Turn the user's cart into an order (:func:`ecommerce_kit.orders.services.place_order`) and
-    start paying it.
+    """Turn the user's cart into an order (:func:`ecommerce_kit.orders.services.place_order`),
+    record its payment in the same transaction, and pay it.
 
     When the payment is declined, the order is cancelled (its stock restored) and the lines go
     back into the cart. When the gateway fails, the order stays ``pending`` with its stock (payable
@@ -796,17 +856,29 @@ def checkout(
     :raises PaymentDeclinedError: the order was cancelled; the lines are back in the cart.
     :raises GatewayError: the order stays pending; the lines are back in the cart.
     """
+    recorded: list[Payment] = []
+    chosen: list[tuple[PaymentGateway, dict[str, Any]]] = []
+
+    def record_payment(order: Order) -> None:
+        # The order is new and locked by its own transaction: no other payment can exist.
+        gateway, options = _resolve_gateway(payment_method, currency=order.currency)
+        if not isinstance(payment_data, Mapping):
+            raise InvalidInputError(fields={"payment_data": [_("Expected an object.")]})
+        chosen.append((gateway, options))
+        recorded.append(_new_payment(order, gateway, payment_data))
+
     order, cart, lines = orders.place_order(
         user=user,
         shipping_address=shipping_address,
         expected_total=expected_total,
         idempotency_key=idempotency_key,
         payment_method=payment_method,
+        then=record_payment,
     )
+    placed_at = order.updated_at
+    (gateway, options), payment = chosen[0], recorded[0]
     try:
-        payment = start_payment(
-            order=order, gateway_id=payment_method, payment_data=payment_data, actor=user
-        )
+        payment = _run_payment(payment, gateway, options, payment_data, actor=user)
     except PaymentDeclinedError as exc:
         _cancel_after_decline(order=order, exc=exc)
         orders.give_lines_back(cart=cart, lines=lines, currency=order.currency)
@@ -817,7 +889,27 @@ def checkout(
             extra.setdefault("order", order.number)
         orders.give_lines_back(cart=cart, lines=lines, currency=order.currency, order=order)
         raise
-    return _with_details(order, payment)
+    locked = payment.order
+    if getattr(locked, "_kit_locked_version", None) != placed_at or getattr(
+        locked, "_kit_called_out", True
+    ):
+        # Changed by something else between the two transactions (a webhook, a cancellation),
+        # or by the calls the payment's answer led to.
+        return _with_details(order, payment)
+    # Nothing but this payment changed the order since it was placed: its lines and fulfilments
+    # are as written, its payments and their ledgers as read under its lock.
+    items, fulfilments = list(order.items.all()), list(order.fulfilments.all())
+    for item in items:
+        item.order = locked
+    for fulfilment in fulfilments:
+        fulfilment.order = locked
+    cache_related(locked, "items", items)
+    cache_related(locked, "fulfilments", fulfilments)
+    payments = _order_payments(locked)
+    for each in payments:
+        cache_related(each, "entries", list(_rows(each)))
+    cache_related(locked, "payments", payments)
+    return locked, payment
 
 
 def _with_details(order: Order, payment: Payment) -> tuple[Order, Payment]:
