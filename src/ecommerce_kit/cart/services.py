@@ -20,7 +20,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -151,8 +152,12 @@ def _touch(cart: Cart, given: Cart, *, currency: str | None = None) -> Cart:
     return cart
 
 
-def _load_product(product_id: Any) -> Product:
+def _load_product(product_id: Any, *, cart: Cart | None = None) -> Product:
     """Return the purchasable product ``product_id`` with its store and group.
+
+    With ``cart``, the same query also tells what the cart holds: ``cart_line_id`` and
+    ``cart_line_quantity`` (its line of this product, ``None`` without one) and
+    ``cart_line_count`` (its number of lines).
 
     :raises ProductUnavailableError: when it is unknown, inactive, a variant of an inactive
         group, or sold by an inactive or unapproved store.
@@ -164,11 +169,18 @@ def _load_product(product_id: Any) -> Product:
         or not (1 <= product_id <= MAX_ID)
     ):
         raise ProductUnavailableError()
-    product = (
-        with_is_group(Product.objects.select_related("store", "parent"))
-        .filter(pk=product_id)
-        .first()
-    )
+    queryset = with_is_group(Product.objects.select_related("store", "parent"))
+    if cart is not None:
+        lines = CartItem.objects.filter(cart=cart).order_by()
+        line = lines.filter(product=OuterRef("pk"))
+        queryset = queryset.annotate(
+            cart_line_id=Subquery(line.values("pk")[:1]),
+            cart_line_quantity=Subquery(line.values("quantity")[:1]),
+            cart_line_count=Coalesce(
+                Subquery(lines.values("cart").annotate(n=Count("pk")).values("n")), 0
+            ),
+        )
+    product = queryset.filter(pk=product_id).first()
     if product is None or not is_available(product):
         raise ProductUnavailableError()
     if is_group(product):
@@ -217,30 +229,34 @@ def add_item(*, cart: Cart, product_id: int, quantity: int) -> Cart:
     quantity = _validate_quantity(quantity)
     with transaction.atomic():
         locked = _lock(cart)
-        product = _load_product(product_id)
+        # One query for the product and for the cart's line of it and its number of lines.
+        product = _load_product(product_id, cart=locked)
         _check_currency(locked, product)
+        line_id: int | None = product.cart_line_id  # type: ignore[attr-defined]
+        line_quantity: int = product.cart_line_quantity or 0  # type: ignore[attr-defined]
         # Two passes at most: if another writer created the line between our read and our insert
         # (possible only where the cart lock is not honoured), the unique constraint stops the
         # insert and the second pass adds to the line it created.
         for attempt in range(2):
-            line = _find_line(locked, product)
-            new_quantity = quantity + (line.quantity if line is not None else 0)
+            new_quantity = quantity + line_quantity
             if new_quantity > kit_settings.MAX_QUANTITY_PER_LINE:
                 raise _line_too_large(new_quantity)
             _check_stock(product, new_quantity)
-            if line is not None:
-                CartItem.objects.filter(pk=line.pk).update(
+            if line_id is not None:
+                CartItem.objects.filter(pk=line_id).update(
                     quantity=F("quantity") + quantity, updated_at=timezone.now()
                 )
                 break
-            if CartItem.objects.filter(cart=locked).count() >= kit_settings.CART_MAX_LINES:
+            if product.cart_line_count >= kit_settings.CART_MAX_LINES:  # type: ignore[attr-defined]
                 raise CartLimitError(max_lines=kit_settings.CART_MAX_LINES)
             try:
                 with transaction.atomic():
                     CartItem.objects.create(cart=locked, product=product, quantity=quantity)
             except IntegrityError:
-                if attempt or not CartItem.objects.filter(cart=locked, product=product).exists():
+                line = None if attempt else _find_line(locked, product)
+                if line is None:
                     raise
+                line_id, line_quantity = line.pk, line.quantity
                 continue
             break
         return _touch(locked, cart, currency=str(product.price_currency))
