@@ -9,10 +9,10 @@ seeds (``seed_demo``) when empty::
 Requests go through Django's test client with the settings of ``bench/floor_compare.py``
 (``bench.floor.settings``: the example site, throttles off, the floor under ``/floor/``), so the
 whole stack runs (middleware, JWT authentication, DRF, serializers, the database driver), but no
-HTTP server. For each scenario of ``floor_compare.py`` and each side it prints the median and minimum
-process CPU time per operation (this process only: PostgreSQL's own CPU is not included) and the number
-of SQL statements other than transaction control. ``--profile "SIDE SCENARIO"`` prints the
-cProfile of that row, sorted by cumulative time.
+HTTP server. For each scenario of ``floor_compare.py`` and each side it prints the median and
+minimum process CPU time per operation (this process only: PostgreSQL's own CPU is not included)
+and the number of SQL statements other than transaction control. ``--profile "SIDE SCENARIO"``
+prints the cProfile of that row, sorted by cumulative time; ``--only`` picks scenarios.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ for entry in (str(ROOT), str(ROOT / "src"), str(ROOT / "example_project"), str(R
     if entry not in sys.path:
         sys.path.insert(0, entry)
 
+Operation = Callable[[int], object]
 CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 
@@ -56,60 +57,64 @@ def setup() -> None:
         call_command("seed_demo", verbosity=0)
 
 
+def scenario_operations(data: Any, prefix: str, headers: dict[str, str]) -> dict[str, Operation]:
+    """The operations of ``floor_compare.py``'s scenarios, through Django's test client."""
+    import http_load as hl
+    from django.test import Client
+
+    client = Client(HTTP_ACCEPT="application/json", HTTP_HOST="127.0.0.1")
+
+    def call(method: str, path: str, body: Any = None) -> int:
+        if method == "GET":
+            response = client.get(prefix + path, **headers)
+        else:
+            response = client.post(prefix + path, body, content_type="application/json", **headers)
+        if response.status_code not in (200, 201):
+            raise SystemExit(f"{prefix}{path}: {response.status_code} {response.content[:300]!r}")
+        return response.status_code
+
+    return {
+        "product list": lambda n: call("GET", data.list_paths[n % len(data.list_paths)]),
+        "product detail": lambda n: call(
+            "GET", f"products/{data.detail_ids[n % len(data.detail_ids)]}/"
+        ),
+        "cart add": lambda n: call(
+            "POST", "cart/items/", {"product": data.cart_products[n % len(data.cart_products)]}
+        ),
+        "cart view": lambda n: call("GET", "cart/"),
+        "checkout": lambda n: (
+            call("POST", "cart/items/", {"product": data.checkout_product}),
+            call("POST", "checkout/", hl.CHECKOUT_BODY),
+        ),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=200, help="timed operations per row")
     parser.add_argument("--profile", default="", help='e.g. "kit product list"')
+    parser.add_argument("--only", default="", help='e.g. "cart add,cart view" (default: all)')
     args = parser.parse_args(argv)
     if not 1 <= args.repeat <= 5000:
         parser.error("--repeat must be 1..5000")
     setup()
 
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
     import floor_compare as fc
-    import http_load as hl
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
     data = fc.prepare_data(1)
     rows = []
-    for scenario in fc.SCENARIOS:
+    chosen = [s.strip() for s in args.only.split(",") if s.strip()] or list(fc.SCENARIOS)
+    for scenario in chosen:
         for side, prefix in fc.SIDES.items():
             users = data.users[side].get(scenario, [])
-            client = Client(HTTP_ACCEPT="application/json", HTTP_HOST="127.0.0.1")
             headers = {}
             if users:
-                fc.empty_carts(users) if scenario in ("cart add", "checkout") else None
+                if scenario in ("cart add", "checkout"):
+                    fc.empty_carts(users)
                 headers["HTTP_AUTHORIZATION"] = f"Bearer {fc.tokens(users)[0]}"
-
-            def call(method: str, path: str, body: Any = None, h: dict[str, str] = headers) -> int:
-                if method == "GET":
-                    response = client.get(prefix + path, **h)
-                else:
-                    response = client.post(
-                        prefix + path, body, content_type="application/json", **h
-                    )
-                if response.status_code not in (200, 201):
-                    raise SystemExit(f"{side} {path}: {response.status_code} {response.content!r}")
-                return response.status_code
-
-            operations: dict[str, Callable[[int], object]] = {
-                "product list": lambda n: call("GET", data.list_paths[n % len(data.list_paths)]),
-                "product detail": lambda n: call(
-                    "GET", f"products/{data.detail_ids[n % len(data.detail_ids)]}/"
-                ),
-                "cart add": lambda n: call(
-                    "POST",
-                    "cart/items/",
-                    {"product": data.cart_products[n % len(data.cart_products)]},
-                ),
-                "cart view": lambda n: call("GET", "cart/"),
-                "checkout": lambda n: (
-                    call("POST", "cart/items/", {"product": data.checkout_product}),
-                    call("POST", "checkout/", hl.CHECKOUT_BODY),
-                ),
-            }
+            operations = scenario_operations(data, prefix, headers)
             op = operations[scenario]
             for n in range(5):
                 op(n)
@@ -132,8 +137,8 @@ def main(argv: list[str] | None = None) -> int:
                 times.append((time.process_time() - began) * 1000)
             rows.append((scenario, side, statistics.median(times), min(times), statements))
             print(
-                f"{scenario:<15} {side:<5} median {rows[-1][2]:6.2f} ms, min {rows[-1][3]:6.2f} ms, "
-                f"{statements} statements",
+                f"{scenario:<15} {side:<5} median {rows[-1][2]:6.2f} ms, "
+                f"min {rows[-1][3]:6.2f} ms, {statements} statements",
                 flush=True,
             )
             if profile:
