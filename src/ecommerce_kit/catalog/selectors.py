@@ -36,6 +36,9 @@ def is_group(product: Product) -> bool:
     annotated = getattr(product, "is_group", None)
     if annotated is not None:
         return bool(annotated)
+    prefetched = product.__dict__.get("prefetched_variants")
+    if prefetched is not None:
+        return bool(prefetched)
     return product.parent_id is None and Product.objects.filter(parent=product).exists()
 
 
@@ -60,32 +63,43 @@ def is_purchasable(product: Product) -> bool:
 
 
 @functools.cache
-def _active_variants() -> QuerySet[Product]:
+def _variants() -> QuerySet[Product]:
     # Built once per process and cloned for each use (``.all()``): building a queryset clones
     # it at every step, which costs more than one clone.
-    return (
-        Product.objects.filter(is_active=True)
-        .select_related("category", "store", "rating")
-        .order_by("id")
-    )
+    return Product.objects.select_related("category", "store", "rating").order_by("id")
 
 
-def active_variants_prefetch() -> Prefetch:
-    """Prefetch a group's active variants into ``active_variants`` (with their relations)."""
-    return Prefetch("variants", queryset=_active_variants().all(), to_attr="active_variants")
+def variants_prefetch() -> Prefetch:
+    """Prefetch a product's variants, active or not, into ``prefetched_variants``.
+
+    :func:`is_group` and :func:`active_variants` then read them instead of querying: a product
+    with variants is a group, and the active ones are shown. Telling groups apart this way, and
+    not with an ``EXISTS`` in the page's query, keeps that query from reading every variant of
+    the catalog (PostgreSQL hashes the whole ``parent_id`` index for it on a large table).
+    """
+    return Prefetch("variants", queryset=_variants().all(), to_attr="prefetched_variants")
+
+
+def active_variants(product: Product) -> list[Product]:
+    """The active variants of ``product``, by id (prefetched by :func:`variants_prefetch`, or
+    read now)."""
+    prefetched = product.__dict__.get("prefetched_variants")
+    if prefetched is not None:
+        return [variant for variant in prefetched if variant.is_active]
+    return list(_variants().filter(parent=product, is_active=True))
 
 
 def _with_api_joins(queryset: QuerySet[Product]) -> QuerySet[Product]:
-    return with_is_group(queryset.select_related("category", "store", "rating"))
+    return queryset.select_related("category", "store", "rating")
 
 
 def with_api_relations(queryset: QuerySet[Product]) -> QuerySet[Product]:
     """Load what the product shape needs in a fixed number of queries.
 
-    One JOIN for category, store and rating, the ``is_group`` annotation, and one prefetch query
-    for the active variants of every product on the page.
+    One JOIN for category, store and rating, and one prefetch query for the variants of every
+    product on the page (:func:`variants_prefetch`).
     """
-    return _with_api_joins(queryset).prefetch_related(active_variants_prefetch())
+    return _with_api_joins(queryset).prefetch_related(variants_prefetch())
 
 
 @functools.cache
@@ -95,7 +109,7 @@ def _catalog_products() -> QuerySet[Product]:
 
 def list_catalog_products() -> QuerySet[Product]:
     """The public product list: groups and standalone products that are available."""
-    return _catalog_products().prefetch_related(active_variants_prefetch())
+    return _catalog_products().prefetch_related(variants_prefetch())
 
 
 def list_visible_products(user: AbstractBaseUser | AnonymousUser | None) -> QuerySet[Product]:
@@ -106,7 +120,7 @@ def list_visible_products(user: AbstractBaseUser | AnonymousUser | None) -> Quer
     visible only while its group is active.
     """
     if user is None or not user.is_authenticated:
-        return _publicly_visible_products().prefetch_related(active_variants_prefetch())
+        return _publicly_visible_products().prefetch_related(variants_prefetch())
     staff = getattr(user, "is_staff", False)
     visible = Q() if staff else STORE_SELLING | Q(store__owner_id=user.pk)
     return with_api_relations(_visible(Product.objects.filter(visible)))

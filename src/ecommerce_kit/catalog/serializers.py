@@ -74,15 +74,7 @@ class StoreSerializer(serializers.ModelSerializer[Store]):
         read_only_fields = fields
 
 
-def _active_variants(product: Product) -> list[Product]:
-    prefetched = getattr(product, "active_variants", None)
-    if prefetched is not None:
-        return list(prefetched)
-    return list(
-        product.variants.filter(is_active=True)
-        .select_related("category", "store", "rating")
-        .order_by("id")
-    )
+_active_variants = selectors.active_variants
 
 
 #: Unbound fields whose ``to_representation`` the product shape reuses (they read no state of a
