@@ -27,6 +27,7 @@ from rest_framework.permissions import (
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from ecommerce_kit.api.pagination import ProductPagination
 from ecommerce_kit.api.schema import error_responses, extend_schema
 from ecommerce_kit.api.views import KitViewMixin
 from ecommerce_kit.catalog import selectors, services
@@ -143,6 +144,7 @@ class ProductViewSet(KitViewMixin, viewsets.GenericViewSet[Product]):
     permission_classes = [ReadOnlyOrAuthenticated]
     filter_backends = [DjangoFilterBackend]
     filterset_class = ProductFilterSet
+    pagination_class = ProductPagination
     lookup_value_regex = r"[0-9]+"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
