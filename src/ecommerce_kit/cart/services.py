@@ -142,6 +142,14 @@ def _lock(cart: Cart) -> Cart:
     return locked
 
 
+def _lock_user_cart(user: AbstractBaseUser) -> Cart:
+    """Lock and return the cart of ``user``, creating it first if needed; inside a transaction."""
+    locked = Cart.objects.select_for_update().filter(user_id=user.pk).first()
+    if locked is None:
+        locked = _lock(get_or_create_user_cart(user=user))
+    return locked
+
+
 def _touch(cart: Cart, given: Cart, *, currency: str | None = None) -> Cart:
     """Save ``cart`` (bumping ``updated_at``), optionally with a new currency; sync ``given``."""
     if currency is not None:
@@ -207,14 +215,22 @@ def _find_line(cart: Cart, product: Product) -> CartItem | None:
     return CartItem.objects.filter(cart=cart, product=product).first()
 
 
-def add_item(*, cart: Cart, product_id: int, quantity: int) -> Cart:
+def add_item(
+    *,
+    cart: Cart | None = None,
+    product_id: int,
+    quantity: int,
+    user: AbstractBaseUser | None = None,
+) -> Cart:
     """Add ``quantity`` of a product to ``cart``; a product already there adds to its line.
 
     The line's resulting quantity must be at most ``MAX_QUANTITY_PER_LINE`` and at most the
     product's stock. The first line sets the cart's currency. Concurrent adds of one product to
     one cart end with one line holding the sum.
 
-    :param cart: The cart to add to.
+    :param cart: The cart to add to; or, instead, ``user``:
+    :param user: A saved user whose own cart (created on first use) is added to: the cart is
+        found and locked in one query.
     :param product_id: The product's id.
     :param quantity: An integer from 1 to ``MAX_QUANTITY_PER_LINE``.
     :returns: The updated cart.
@@ -226,9 +242,12 @@ def add_item(*, cart: Cart, product_id: int, quantity: int) -> Cart:
     :raises CartLimitError: when the cart already has ``CART_MAX_LINES`` lines.
     :raises CartNotFoundError: when the cart was deleted meanwhile.
     """
+    if (cart is None) == (user is None):
+        raise TypeError("add_item() takes a cart or a user, not both")
     quantity = _validate_quantity(quantity)
     with transaction.atomic():
-        locked = _lock(cart)
+        locked = _lock(cart) if cart is not None else _lock_user_cart(user)  # type: ignore[arg-type]
+        cart = cart or locked
         # One query for the product and for the cart's line of it and its number of lines.
         product = _load_product(product_id, cart=locked)
         _check_currency(locked, product)
