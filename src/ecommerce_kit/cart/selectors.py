@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from moneyed import Money
 
 from ecommerce_kit.cart.models import Cart, CartItem
@@ -86,6 +87,18 @@ SUMMARY_FIELDS = (
 )
 
 
+@functools.cache
+def _cart_items(order_by: tuple[str, ...], only: tuple[str, ...] | None) -> QuerySet[CartItem]:
+    # Built once per process for each (order, columns) and filtered per cart: building the joins
+    # and the subquery costs more than cloning the result.
+    queryset = (
+        CartItem.objects.select_related("product__store", "product__parent")
+        .annotate(product_is_group=Exists(Product.objects.filter(parent=OuterRef("product_id"))))
+        .order_by(*order_by)
+    )
+    return queryset if only is None else queryset.only(*only)
+
+
 def list_cart_items(
     cart: Cart,
     *,
@@ -102,15 +115,8 @@ def list_cart_items(
     :param only: Load only these columns (e.g. :data:`SUMMARY_FIELDS`); reading another one
         of the line, its product, store or group then costs a query.
     """
-    queryset = (
-        CartItem.objects.filter(cart=cart)
-        .select_related("product__store", "product__parent")
-        .annotate(product_is_group=Exists(Product.objects.filter(parent=OuterRef("product_id"))))
-        .order_by(*order_by)
-    )
-    if only is not None:
-        queryset = queryset.only(*only)
-    items: list[CartItem] = list(queryset)
+    columns = None if only is None else tuple(only)
+    items: list[CartItem] = list(_cart_items(tuple(order_by), columns).filter(cart=cart))
     for item in items:
         item.product.is_group = item.product_is_group  # type: ignore[attr-defined]
     return items
