@@ -129,3 +129,14 @@ def test_product_count_beyond_the_setting_keeps_every_page_reachable(
     last = api_client.get(URL, {"page_size": 5, "page": "last"}).json()
     assert last["count"] == 25 and len(last["results"]) == 5
     assert api_client.get(URL, {"page_size": 5, "page": 6}).status_code == 404
+
+
+@override_settings(ECOMMERCE_KIT={"PRODUCT_COUNT_EXACT_UP_TO": 3})
+def test_estimated_count_with_filters_and_search(api_client: Any) -> None:
+    for n in range(6):
+        ProductFactory(name=f"Caneca azul {n}")
+    ProductFactory(name="Tapete")
+    params = {"search": "caneca", "min_price": "0", "currency": "AOA", "page_size": 2}
+    body = api_client.get(URL, params).json()
+    assert body["count"] >= 4 and len(body["results"]) == 2
+    assert api_client.get(URL, {**params, "page": 3}).json()["count"] == 6

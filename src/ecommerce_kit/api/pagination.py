@@ -80,11 +80,17 @@ class EstimatedCountPaginator(Paginator):
             or connections[self.object_list.db].vendor != "postgresql"
         ):
             return int(super().count)
-        unordered: QuerySet[Any] = self.object_list.order_by()
-        counted = int(unordered[: limit + 1].count())
-        if counted <= limit:
-            return counted
-        plan = json.loads(unordered.explain(format="json"))
+        # The ids of the matches, compiled once for both statements below.
+        ids: QuerySet[Any] = self.object_list.order_by().values("pk")
+        sql, params = ids.query.get_compiler(using=ids.db).as_sql()
+        with connections[ids.db].cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM ({sql} LIMIT %s) AS m", [*params, limit + 1])
+            counted = int(cursor.fetchone()[0])
+            if counted <= limit:
+                return counted
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+            raw = cursor.fetchone()[0]
+        plan = json.loads(raw) if isinstance(raw, str) else raw
         return max(counted, int(plan[0]["Plan"]["Plan Rows"]))
 
 
