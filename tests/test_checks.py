@@ -116,6 +116,8 @@ def test_manage_py_check_fails_on_a_three_decimal_currency() -> None:
         ("CART_MAX_LINES", 2.5),
         ("CIRCUIT_BREAKER_THRESHOLD", True),
         ("HTTP_RETRIES", -1),
+        ("PRODUCT_COUNT_EXACT_UP_TO", 0),
+        ("PRODUCT_COUNT_EXACT_UP_TO", "1000"),
     ],
 )
 def test_E004_integers_in_range(key: str, value: Any) -> None:

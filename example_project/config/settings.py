@@ -269,6 +269,8 @@ ACCOUNTS_AUTH_THROTTLE_RATE = os.environ.get("ACCOUNTS_AUTH_THROTTLE_RATE", "30/
 ECOMMERCE_KIT = {
     "DEFAULT_CURRENCY": "AOA",
     "CURRENCIES": ["AOA", "USD", "EUR"],
+    # Count the product list exactly up to 1,000 matches, estimate beyond (large catalogs).
+    "PRODUCT_COUNT_EXACT_UP_TO": 1000,
     "PAYMENT_GATEWAYS": {
         "dummy": {
             "webhook_secret": os.environ.get("DUMMY_GATEWAY_WEBHOOK_SECRET", "demo-webhook-secret"),

@@ -124,6 +124,16 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                     f"ECOMMERCE_KIT[{key!r}] must be an integer >= 0, got {value!r}.", None, "E004"
                 )
             )
+    exact_up_to = kit_settings.get("PRODUCT_COUNT_EXACT_UP_TO")
+    if exact_up_to is not None and (not _is_int(exact_up_to) or exact_up_to < 1):
+        errors.append(
+            _error(
+                "ECOMMERCE_KIT['PRODUCT_COUNT_EXACT_UP_TO'] must be a positive integer or None, "
+                f"got {exact_up_to!r}.",
+                None,
+                "E004",
+            )
+        )
     if not errors and kit_settings.PAGE_SIZE > kit_settings.MAX_PAGE_SIZE:
         errors.append(
             _error("ECOMMERCE_KIT['PAGE_SIZE'] must not exceed MAX_PAGE_SIZE.", None, "E004")

@@ -21,6 +21,7 @@ DEFAULTS: dict[str, Any] = {
     # API
     "PAGE_SIZE": 20,
     "MAX_PAGE_SIZE": 100,
+    "PRODUCT_COUNT_EXACT_UP_TO": None,
     "THROTTLE_RATES": {
         "ecommerce_kit.cart": "120/min",
         "ecommerce_kit.checkout": "20/min",
@@ -106,6 +107,11 @@ class KitSettings:
     @property
     def MAX_PAGE_SIZE(self) -> int:  # noqa: N802
         return int(self.get("MAX_PAGE_SIZE"))
+
+    @property
+    def PRODUCT_COUNT_EXACT_UP_TO(self) -> int | None:  # noqa: N802
+        value = self.get("PRODUCT_COUNT_EXACT_UP_TO")
+        return None if value is None else int(value)
 
     @property
     def THROTTLE_RATES(self) -> dict[str, str | None]:  # noqa: N802

@@ -10,6 +10,7 @@ amounts of an order before anything is written.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -68,12 +69,18 @@ def quantize(value: Money) -> Money:
     :raises AmountTooLargeError: when the amount is infinite, or has too many digits to be
         rounded (far beyond what any money column holds).
     """
-    exponent = Decimal(1).scaleb(-decimal_places(value.currency))
+    exponent = _minor_unit(str(value.currency))
     try:
         amount = value.amount.quantize(exponent, rounding=ROUNDING)
     except InvalidOperation:
         raise AmountTooLargeError(max_amount=_max_amount_json(value.currency)) from None
     return Money(amount, value.currency)
+
+
+@functools.lru_cache(maxsize=256)
+def _minor_unit(code: str) -> Decimal:
+    """``Decimal("0.01")`` for a currency with two minor-unit digits, and so on."""
+    return Decimal(1).scaleb(-decimal_places(code))
 
 
 def fits(value: Money) -> bool:

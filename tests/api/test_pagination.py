@@ -93,3 +93,50 @@ def test_other_lists_are_paginated_too(api_client: Any, db: Any) -> None:
         body = api_client.get(url, {"page_size": 1}).json()
         assert set(body) == {"count", "next", "previous", "results"}
         assert api_client.get(url, {"page_size": 0}).status_code == 400
+
+
+@override_settings(ECOMMERCE_KIT={"PRODUCT_COUNT_EXACT_UP_TO": 30})
+def test_product_count_is_exact_up_to_the_setting(
+    api_client: Any, products: list[int], django_assert_max_num_queries: Any
+) -> None:
+    with django_assert_max_num_queries(3):  # the capped count, the page, the variants
+        body = api_client.get(URL, {"page": 2}).json()
+    assert body["count"] == 25 and len(body["results"]) == 5
+
+
+@override_settings(ECOMMERCE_KIT={"PRODUCT_COUNT_EXACT_UP_TO": 10})
+def test_product_count_beyond_the_setting_keeps_every_page_reachable(
+    api_client: Any, products: list[int]
+) -> None:
+    """Beyond the limit PostgreSQL estimates the count for pages within the limit (elsewhere it
+    stays exact), never below the rows counted; later pages, and ``page=last``, count exactly,
+    so every product is reachable page by page."""
+    from django.db import connection
+
+    body = api_client.get(URL, {"page_size": 5}).json()
+    if connection.vendor == "postgresql":
+        assert body["count"] >= 11
+    else:
+        assert body["count"] == 25
+    seen = [p["id"] for p in body["results"]]
+    page = 1
+    while body["next"] and page < 10:
+        page += 1
+        body = api_client.get(URL, {"page_size": 5, "page": page}).json()
+        seen += [p["id"] for p in body["results"]]
+    assert page == 5 and body["count"] == 25  # counted exactly beyond the limit
+    assert sorted(seen) == sorted(products)
+    last = api_client.get(URL, {"page_size": 5, "page": "last"}).json()
+    assert last["count"] == 25 and len(last["results"]) == 5
+    assert api_client.get(URL, {"page_size": 5, "page": 6}).status_code == 404
+
+
+@override_settings(ECOMMERCE_KIT={"PRODUCT_COUNT_EXACT_UP_TO": 3})
+def test_estimated_count_with_filters_and_search(api_client: Any) -> None:
+    for n in range(6):
+        ProductFactory(name=f"Caneca azul {n}")
+    ProductFactory(name="Tapete")
+    params = {"search": "caneca", "min_price": "0", "currency": "AOA", "page_size": 2}
+    body = api_client.get(URL, params).json()
+    assert body["count"] >= 4 and len(body["results"]) == 2
+    assert api_client.get(URL, {**params, "page": 3}).json()["count"] == 6

@@ -229,3 +229,22 @@ def test_add_item_prices_follow_product_currency_column(cart):
     product = ProductFactory(price=Money(Decimal("3.00"), "EUR"))
     services.add_item(cart=cart, product_id=product.pk, quantity=1)
     assert Cart.objects.get(pk=cart.pk).currency == "EUR"
+
+
+def test_add_item_for_a_user_finds_or_creates_their_cart(user) -> None:  # noqa: ANN001
+    product = ProductFactory(stock_quantity=5)
+    cart = services.add_item(user=user, product_id=product.pk, quantity=2)
+    assert cart.user_id == user.pk and Cart.objects.filter(user=user).count() == 1
+    again = services.add_item(user=user, product_id=product.pk, quantity=1)
+    assert again.pk == cart.pk and lines(again) == {product.pk: 3}
+    assert again.currency == str(product.price_currency)
+
+
+def test_add_item_takes_a_cart_or_a_user(user) -> None:  # noqa: ANN001
+    product = ProductFactory()
+    cart = services.get_or_create_user_cart(user=user)
+    with pytest.raises(TypeError):
+        services.add_item(cart=cart, user=user, product_id=product.pk, quantity=1)
+    with pytest.raises(TypeError):
+        services.add_item(product_id=product.pk, quantity=1)
+    assert not CartItem.objects.exists()

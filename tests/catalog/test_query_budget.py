@@ -66,13 +66,14 @@ def test_product_list_queries_do_not_grow_with_the_page(
     assert len(body_large["results"]) > 50
     assert any(p["variants"] for p in body_large["results"])
     assert small == large
-    assert large <= 4
+    # count, page, variants; a search asks the database once per process what it offers
+    assert large <= 3
 
 
-def test_product_list_budget_is_four_queries(
+def test_product_list_budget_is_three_queries(
     api_client: Any, catalog: list[int], django_assert_max_num_queries: Any
 ) -> None:
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(3):
         response = api_client.get(products_url(), {"page_size": 100})
     assert len(response.json()["results"]) == 100
 
@@ -97,6 +98,6 @@ def test_product_detail_budget(
     api_client: Any, catalog: list[int], django_assert_max_num_queries: Any
 ) -> None:
     group_id = catalog[0]
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(2):
         response = api_client.get(product_url(group_id))
     assert len(response.json()["variants"]) == 3

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from functools import cached_property
 from typing import Any
 
+from django.core.paginator import Paginator
+from django.db import connections
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -45,3 +50,52 @@ class KitPagination(PageNumberPagination):
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         return super().get_paginated_response_schema(schema)
+
+
+class EstimatedCountPaginator(Paginator):
+    """A paginator whose count is exact up to ``PRODUCT_COUNT_EXACT_UP_TO`` rows.
+
+    For a page within the first ``PRODUCT_COUNT_EXACT_UP_TO`` rows it counts at most that many
+    rows plus one; when there are more, the count is PostgreSQL's estimate of the query's rows
+    (its planner's, from the table statistics: no row is read), never less than the rows
+    counted. A page further on (``page=last`` included) is counted exactly, so a page is never
+    refused while it has rows and ``next`` is always right. On other databases, or with the
+    setting ``None``, the count is always exact.
+    """
+
+    requested: int | None = None
+
+    def page(self, number: Any) -> Any:
+        self.requested = int(number) if str(number).isdigit() else None
+        return super().page(number)
+
+    @cached_property
+    def count(self) -> int:
+        limit = kit_settings.PRODUCT_COUNT_EXACT_UP_TO
+        if (
+            limit is None
+            or self.requested is None
+            or self.requested * self.per_page > limit
+            or not isinstance(self.object_list, QuerySet)
+            or connections[self.object_list.db].vendor != "postgresql"
+        ):
+            return int(super().count)
+        # The ids of the matches, compiled once for both statements below.
+        ids: QuerySet[Any] = self.object_list.order_by().values("pk")
+        sql, params = ids.query.get_compiler(using=ids.db).as_sql()
+        with connections[ids.db].cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM ({sql} LIMIT %s) AS m", [*params, limit + 1])
+            counted = int(cursor.fetchone()[0])
+            if counted <= limit:
+                return counted
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+            raw = cursor.fetchone()[0]
+        plan = json.loads(raw) if isinstance(raw, str) else raw
+        return max(counted, int(plan[0]["Plan"]["Plan Rows"]))
+
+
+class ProductPagination(KitPagination):
+    """The product list's pages: :class:`KitPagination` with an estimated count on large
+    catalogs (``PRODUCT_COUNT_EXACT_UP_TO``)."""
+
+    django_paginator_class = EstimatedCountPaginator

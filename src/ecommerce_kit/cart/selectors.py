@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from moneyed import Money
 
 from ecommerce_kit.cart.models import Cart, CartItem
@@ -61,8 +62,48 @@ class CartSummary:
         return [line for line in self.lines if line.available]
 
 
+#: The columns a cart summary reads: the line, its product's name, price and availability, and
+#: what availability looks at in its store and group (see :func:`is_line_available`).
+SUMMARY_FIELDS = (
+    "id",
+    "cart_id",
+    "product_id",
+    "quantity",
+    "created_at",
+    "product__id",
+    "product__name",
+    "product__slug",
+    "product__price",
+    "product__price_currency",
+    "product__stock_quantity",
+    "product__is_active",
+    "product__parent_id",
+    "product__store_id",
+    "product__store__id",
+    "product__store__is_active",
+    "product__store__is_approved",
+    "product__parent__id",
+    "product__parent__is_active",
+)
+
+
+@functools.cache
+def _cart_items(order_by: tuple[str, ...], only: tuple[str, ...] | None) -> QuerySet[CartItem]:
+    # Built once per process for each (order, columns) and filtered per cart: building the joins
+    # and the subquery costs more than cloning the result.
+    queryset = (
+        CartItem.objects.select_related("product__store", "product__parent")
+        .annotate(product_is_group=Exists(Product.objects.filter(parent=OuterRef("product_id"))))
+        .order_by(*order_by)
+    )
+    return queryset if only is None else queryset.only(*only)
+
+
 def list_cart_items(
-    cart: Cart, *, order_by: tuple[str, ...] = ("created_at", "id")
+    cart: Cart,
+    *,
+    order_by: tuple[str, ...] = ("created_at", "id"),
+    only: tuple[str, ...] | None = None,
 ) -> list[CartItem]:
     """Return the items of ``cart`` with what deciding their availability needs, in one query.
 
@@ -71,13 +112,11 @@ def list_cart_items(
 
     :param order_by: The order of the lines (checkout sorts by product so that concurrent
         checkouts lock stock rows in the same order).
+    :param only: Load only these columns (e.g. :data:`SUMMARY_FIELDS`); reading another one
+        of the line, its product, store or group then costs a query.
     """
-    items: list[CartItem] = list(
-        CartItem.objects.filter(cart=cart)
-        .select_related("product__store", "product__parent")
-        .annotate(product_is_group=Exists(Product.objects.filter(parent=OuterRef("product_id"))))
-        .order_by(*order_by)
-    )
+    columns = None if only is None else tuple(only)
+    items: list[CartItem] = list(_cart_items(tuple(order_by), columns).filter(cart=cart))
     for item in items:
         item.product.is_group = item.product_is_group  # type: ignore[attr-defined]
     return items
@@ -95,14 +134,15 @@ def is_line_available(item: CartItem, currency: str) -> bool:
 def get_cart_summary(cart: Cart) -> CartSummary:
     """Price the lines of ``cart`` and total the available ones.
 
-    Uses one query whatever the number of lines.
+    Uses one query whatever the number of lines, which loads the columns of
+    :data:`SUMMARY_FIELDS` only.
 
     :param cart: The cart to summarise.
     :returns: The lines in the order they were added, ``item_count`` (the sum of the quantities
         of available lines) and ``subtotal`` (the sum of their line totals, in the cart's
         currency).
     """
-    items = list_cart_items(cart)
+    items = list_cart_items(cart, only=SUMMARY_FIELDS)
     currency = cart.currency or None
     lines: list[CartLine] = []
     for item in items:

@@ -13,6 +13,7 @@ read with :func:`ecommerce_kit.cart.selectors.get_cart_summary`.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -20,7 +21,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -141,6 +143,14 @@ def _lock(cart: Cart) -> Cart:
     return locked
 
 
+def _lock_user_cart(user: AbstractBaseUser) -> Cart:
+    """Lock and return the cart of ``user``, creating it first if needed; inside a transaction."""
+    locked = Cart.objects.select_for_update().filter(user_id=user.pk).first()
+    if locked is None:
+        locked = _lock(get_or_create_user_cart(user=user))
+    return locked
+
+
 def _touch(cart: Cart, given: Cart, *, currency: str | None = None) -> Cart:
     """Save ``cart`` (bumping ``updated_at``), optionally with a new currency; sync ``given``."""
     if currency is not None:
@@ -151,8 +161,18 @@ def _touch(cart: Cart, given: Cart, *, currency: str | None = None) -> Cart:
     return cart
 
 
-def _load_product(product_id: Any) -> Product:
+@functools.cache
+def _products() -> QuerySet[Product]:
+    # Built once per process and cloned per call (building costs more than cloning).
+    return with_is_group(Product.objects.select_related("store", "parent"))
+
+
+def _load_product(product_id: Any, *, cart: Cart | None = None) -> Product:
     """Return the purchasable product ``product_id`` with its store and group.
+
+    With ``cart``, the same query also tells what the cart holds: ``cart_line_id`` and
+    ``cart_line_quantity`` (its line of this product, ``None`` without one) and
+    ``cart_line_count`` (its number of lines).
 
     :raises ProductUnavailableError: when it is unknown, inactive, a variant of an inactive
         group, or sold by an inactive or unapproved store.
@@ -164,11 +184,18 @@ def _load_product(product_id: Any) -> Product:
         or not (1 <= product_id <= MAX_ID)
     ):
         raise ProductUnavailableError()
-    product = (
-        with_is_group(Product.objects.select_related("store", "parent"))
-        .filter(pk=product_id)
-        .first()
-    )
+    queryset = _products().all()
+    if cart is not None:
+        lines = CartItem.objects.filter(cart=cart).order_by()
+        line = lines.filter(product=OuterRef("pk"))
+        queryset = queryset.annotate(
+            cart_line_id=Subquery(line.values("pk")[:1]),
+            cart_line_quantity=Subquery(line.values("quantity")[:1]),
+            cart_line_count=Coalesce(
+                Subquery(lines.values("cart").annotate(n=Count("pk")).values("n")), 0
+            ),
+        )
+    product = queryset.filter(pk=product_id).first()
     if product is None or not is_available(product):
         raise ProductUnavailableError()
     if is_group(product):
@@ -195,14 +222,22 @@ def _find_line(cart: Cart, product: Product) -> CartItem | None:
     return CartItem.objects.filter(cart=cart, product=product).first()
 
 
-def add_item(*, cart: Cart, product_id: int, quantity: int) -> Cart:
+def add_item(
+    *,
+    cart: Cart | None = None,
+    product_id: int,
+    quantity: int,
+    user: AbstractBaseUser | None = None,
+) -> Cart:
     """Add ``quantity`` of a product to ``cart``; a product already there adds to its line.
 
     The line's resulting quantity must be at most ``MAX_QUANTITY_PER_LINE`` and at most the
     product's stock. The first line sets the cart's currency. Concurrent adds of one product to
     one cart end with one line holding the sum.
 
-    :param cart: The cart to add to.
+    :param cart: The cart to add to; or, instead, ``user``:
+    :param user: A saved user whose own cart (created on first use) is added to: the cart is
+        found and locked in one query.
     :param product_id: The product's id.
     :param quantity: An integer from 1 to ``MAX_QUANTITY_PER_LINE``.
     :returns: The updated cart.
@@ -214,33 +249,40 @@ def add_item(*, cart: Cart, product_id: int, quantity: int) -> Cart:
     :raises CartLimitError: when the cart already has ``CART_MAX_LINES`` lines.
     :raises CartNotFoundError: when the cart was deleted meanwhile.
     """
+    if (cart is None) == (user is None):
+        raise TypeError("add_item() takes a cart or a user, not both")
     quantity = _validate_quantity(quantity)
     with transaction.atomic():
-        locked = _lock(cart)
-        product = _load_product(product_id)
+        locked = _lock(cart) if cart is not None else _lock_user_cart(user)  # type: ignore[arg-type]
+        cart = cart or locked
+        # One query for the product and for the cart's line of it and its number of lines.
+        product = _load_product(product_id, cart=locked)
         _check_currency(locked, product)
+        line_id: int | None = product.cart_line_id  # type: ignore[attr-defined]
+        line_quantity: int = product.cart_line_quantity or 0  # type: ignore[attr-defined]
         # Two passes at most: if another writer created the line between our read and our insert
         # (possible only where the cart lock is not honoured), the unique constraint stops the
         # insert and the second pass adds to the line it created.
         for attempt in range(2):
-            line = _find_line(locked, product)
-            new_quantity = quantity + (line.quantity if line is not None else 0)
+            new_quantity = quantity + line_quantity
             if new_quantity > kit_settings.MAX_QUANTITY_PER_LINE:
                 raise _line_too_large(new_quantity)
             _check_stock(product, new_quantity)
-            if line is not None:
-                CartItem.objects.filter(pk=line.pk).update(
+            if line_id is not None:
+                CartItem.objects.filter(pk=line_id).update(
                     quantity=F("quantity") + quantity, updated_at=timezone.now()
                 )
                 break
-            if CartItem.objects.filter(cart=locked).count() >= kit_settings.CART_MAX_LINES:
+            if product.cart_line_count >= kit_settings.CART_MAX_LINES:  # type: ignore[attr-defined]
                 raise CartLimitError(max_lines=kit_settings.CART_MAX_LINES)
             try:
                 with transaction.atomic():
                     CartItem.objects.create(cart=locked, product=product, quantity=quantity)
             except IntegrityError:
-                if attempt or not CartItem.objects.filter(cart=locked, product=product).exists():
+                line = None if attempt else _find_line(locked, product)
+                if line is None:
                     raise
+                line_id, line_quantity = line.pk, line.quantity
                 continue
             break
         return _touch(locked, cart, currency=str(product.price_currency))

@@ -140,11 +140,14 @@ class CartItemsView(CartBaseView):
         responses={201: CartSerializer, 400: ERRORS, 404: ERRORS, 409: ERRORS},
     )
     def post(self, request: Request) -> Response:
-        cart = get_request_cart(request)
+        # A signed-in user's cart is found and locked by the service in one query.
+        signed_in = request.user.is_authenticated
+        cart = None if signed_in else get_request_cart(request)
         serializer = CartItemAddSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         cart = services.add_item(
             cart=cart,
+            user=cast("AbstractBaseUser", request.user) if signed_in else None,
             product_id=serializer.validated_data["product"],
             quantity=serializer.validated_data["quantity"],
         )

@@ -209,5 +209,11 @@ def order_products(queryset: QuerySet[Product], ordering: str) -> QuerySet[Produ
         expression = F("rating__average")
     else:
         expression = F(key)
-    ordered = expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
+    # Only the rating can be NULL; the other keys are ordered plainly, so that an index in the
+    # same order (newest first: ``ek_product_newest``) serves the page without sorting.
+    nulls_last = True if key == "rating" else None
+    if descending:
+        ordered = expression.desc(nulls_last=nulls_last)
+    else:
+        ordered = expression.asc(nulls_last=nulls_last)
     return queryset.order_by(ordered, "-id")

@@ -149,6 +149,18 @@ class Product(models.Model):
             models.Index(fields=["name"], name="ek_product_name"),
             models.Index(fields=["category", "is_active"], name="ek_product_category"),
             models.Index(fields=["store", "is_active"], name="ek_product_store"),
+            # The catalog's default page (groups and standalone products, newest first) read in
+            # index order, and its count read from a small index alone (with the stores).
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="ek_product_newest",
+                condition=Q(is_active=True, parent__isnull=True),
+            ),
+            models.Index(
+                fields=["store"],
+                name="ek_product_listed_store",
+                condition=Q(is_active=True, parent__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -35,6 +36,9 @@ def is_group(product: Product) -> bool:
     annotated = getattr(product, "is_group", None)
     if annotated is not None:
         return bool(annotated)
+    prefetched = product.__dict__.get("prefetched_variants")
+    if prefetched is not None:
+        return bool(prefetched)
     return product.parent_id is None and Product.objects.filter(parent=product).exists()
 
 
@@ -58,31 +62,54 @@ def is_purchasable(product: Product) -> bool:
 # --- API read paths -----------------------------------------------------------------------------
 
 
-def active_variants_prefetch() -> Prefetch:
-    """Prefetch a group's active variants into ``active_variants`` (with their relations)."""
-    return Prefetch(
-        "variants",
-        queryset=Product.objects.filter(is_active=True)
-        .select_related("category", "store", "rating")
-        .order_by("id"),
-        to_attr="active_variants",
-    )
+@functools.cache
+def _variants() -> QuerySet[Product]:
+    # Built once per process and cloned for each use (``.all()``): building a queryset clones
+    # it at every step, which costs more than one clone.
+    return Product.objects.select_related("category", "store", "rating").order_by("id")
+
+
+def variants_prefetch() -> Prefetch:
+    """Prefetch a product's variants, active or not, into ``prefetched_variants``.
+
+    :func:`is_group` and :func:`active_variants` then read them instead of querying: a product
+    with variants is a group, and the active ones are shown. Telling groups apart this way, and
+    not with an ``EXISTS`` in the page's query, keeps that query from reading every variant of
+    the catalog (PostgreSQL hashes the whole ``parent_id`` index for it on a large table).
+    """
+    return Prefetch("variants", queryset=_variants().all(), to_attr="prefetched_variants")
+
+
+def active_variants(product: Product) -> list[Product]:
+    """The active variants of ``product``, by id (prefetched by :func:`variants_prefetch`, or
+    read now)."""
+    prefetched = product.__dict__.get("prefetched_variants")
+    if prefetched is not None:
+        return [variant for variant in prefetched if variant.is_active]
+    return list(_variants().filter(parent=product, is_active=True))
+
+
+def _with_api_joins(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    return queryset.select_related("category", "store", "rating")
 
 
 def with_api_relations(queryset: QuerySet[Product]) -> QuerySet[Product]:
     """Load what the product shape needs in a fixed number of queries.
 
-    One JOIN for category, store and rating, the ``is_group`` annotation, and one prefetch query
-    for the active variants of every product on the page.
+    One JOIN for category, store and rating, and one prefetch query for the variants of every
+    product on the page (:func:`variants_prefetch`).
     """
-    return with_is_group(queryset.select_related("category", "store", "rating")).prefetch_related(
-        active_variants_prefetch()
-    )
+    return _with_api_joins(queryset).prefetch_related(variants_prefetch())
+
+
+@functools.cache
+def _catalog_products() -> QuerySet[Product]:
+    return _with_api_joins(list_available_products().filter(parent__isnull=True))
 
 
 def list_catalog_products() -> QuerySet[Product]:
     """The public product list: groups and standalone products that are available."""
-    return with_api_relations(list_available_products().filter(parent__isnull=True))
+    return _catalog_products().prefetch_related(variants_prefetch())
 
 
 def list_visible_products(user: AbstractBaseUser | AnonymousUser | None) -> QuerySet[Product]:
@@ -92,13 +119,22 @@ def list_visible_products(user: AbstractBaseUser | AnonymousUser | None) -> Quer
     own store while it is pending or deactivated, and staff see every active product. A variant is
     visible only while its group is active.
     """
-    visible = STORE_SELLING
-    if user is not None and user.is_authenticated:
-        visible = Q() if getattr(user, "is_staff", False) else visible | Q(store__owner_id=user.pk)
-    queryset = Product.objects.filter(visible, is_active=True).filter(
+    if user is None or not user.is_authenticated:
+        return _publicly_visible_products().prefetch_related(variants_prefetch())
+    staff = getattr(user, "is_staff", False)
+    visible = Q() if staff else STORE_SELLING | Q(store__owner_id=user.pk)
+    return with_api_relations(_visible(Product.objects.filter(visible)))
+
+
+def _visible(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    return queryset.filter(is_active=True).filter(
         Q(parent__isnull=True) | Q(parent__is_active=True)
     )
-    return with_api_relations(queryset)
+
+
+@functools.cache
+def _publicly_visible_products() -> QuerySet[Product]:
+    return _with_api_joins(_visible(Product.objects.filter(STORE_SELLING)))
 
 
 def list_visible_stores(user: AbstractBaseUser | AnonymousUser | None) -> QuerySet[Store]:

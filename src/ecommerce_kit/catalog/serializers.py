@@ -74,19 +74,43 @@ class StoreSerializer(serializers.ModelSerializer[Store]):
         read_only_fields = fields
 
 
-def _active_variants(product: Product) -> list[Product]:
-    prefetched = getattr(product, "active_variants", None)
-    if prefetched is not None:
-        return list(prefetched)
-    return list(
-        product.variants.filter(is_active=True)
-        .select_related("category", "store", "rating")
-        .order_by("id")
-    )
+_active_variants = selectors.active_variants
+
+
+#: Unbound fields whose ``to_representation`` the product shape reuses (they read no state of a
+#: parent serializer): the same output as the declared fields, without DRF's per-field loop.
+_MONEY = MoneyField(read_only=True)
+_DATETIME = serializers.DateTimeField(read_only=True)
+_NO_RATING: dict[str, Any] = {"average": None, "count": 0}
+_CENT = Decimal("0.01")
+
+
+def _rating(product: Product) -> dict[str, Any]:
+    try:
+        rating = product.rating
+    except Product.rating.RelatedObjectDoesNotExist:
+        return dict(_NO_RATING)
+    average = rating.average
+    return {
+        "average": None if average is None else f"{average.quantize(_CENT):f}",
+        "count": rating.count,
+    }
+
+
+def _in_stock(product: Product) -> bool:
+    if selectors.is_group(product):
+        return any(v.stock_quantity > 0 for v in _active_variants(product))
+    return product.stock_quantity > 0
 
 
 class VariantSerializer(serializers.ModelSerializer[Product]):
-    """A product without its ``variants`` (the shape of each nested variant)."""
+    """A product without its ``variants`` (the shape of each nested variant).
+
+    The kit's own product serializers write their shape directly (:meth:`represent`): DRF's
+    generic loop over bound fields costs several times the work itself on a page of products
+    (see ``bench/README.md``). A subclass (a host adding or changing fields) is serialized by
+    DRF's loop over its declared fields, as usual.
+    """
 
     price = MoneyField(read_only=True)
     in_stock = serializers.SerializerMethodField()
@@ -119,24 +143,41 @@ class VariantSerializer(serializers.ModelSerializer[Product]):
         )
         read_only_fields = fields
 
+    def to_representation(self, instance: Product) -> dict[str, Any]:
+        if type(self) in _DIRECT:
+            return self.represent(instance)
+        return super().to_representation(instance)
+
+    def represent(self, product: Product) -> dict[str, Any]:
+        """The product's shape, field by field as the declared fields would give it."""
+        category = product.category
+        store = product.store
+        return {
+            "id": product.pk,
+            "slug": product.slug,
+            "name": product.name,
+            "description": product.description,
+            "price": _MONEY.to_representation(product.price),  # type: ignore[arg-type]
+            "stock_quantity": product.stock_quantity,
+            "in_stock": _in_stock(product),
+            "category": {"id": category.pk, "slug": category.slug, "name": category.name},
+            "store": {"id": store.pk, "slug": store.slug, "name": store.name},
+            "rating": _rating(product),
+            "attributes": dict(product.attributes or {}),
+            "parent": product.parent_id,
+            "is_active": product.is_active,
+            "created_at": _DATETIME.to_representation(product.created_at),
+            "updated_at": _DATETIME.to_representation(product.updated_at),
+        }
+
     def get_in_stock(self, product: Product) -> bool:
         """A group is in stock when any of its active variants is; other products by their own
         stock."""
-        if selectors.is_group(product):
-            return any(v.stock_quantity > 0 for v in _active_variants(product))
-        return product.stock_quantity > 0
+        return _in_stock(product)
 
     @extend_schema_field(RATING_SCHEMA)
     def get_rating(self, product: Product) -> dict[str, Any]:
-        try:
-            rating = product.rating
-        except Product.rating.RelatedObjectDoesNotExist:
-            return {"average": None, "count": 0}
-        average = rating.average
-        return {
-            "average": None if average is None else f"{average.quantize(Decimal('0.01')):f}",
-            "count": rating.count,
-        }
+        return _rating(product)
 
     @extend_schema_field(ATTRIBUTES_SCHEMA)
     def get_attributes(self, product: Product) -> dict[str, Any]:
@@ -169,6 +210,16 @@ class ProductSerializer(VariantSerializer):
         )
         read_only_fields = fields
 
+    def represent(self, product: Product) -> dict[str, Any]:
+        shape = super().represent(product)
+        variants = self.get_variants(product)
+        # The key order of Meta.fields: "variants" after "parent".
+        return {
+            **{key: shape[key] for key in VariantSerializer.Meta.fields[:12]},
+            "variants": variants,
+            **{key: shape[key] for key in VariantSerializer.Meta.fields[12:]},
+        }
+
     @extend_schema_field(VariantSerializer(many=True))
     def get_variants(self, product: Product) -> list[dict[str, Any]]:
         if product.parent_id is not None:
@@ -180,6 +231,10 @@ class ProductSerializer(VariantSerializer):
             variant_serializer = VariantSerializer(context=self.context)
             self.__dict__["_variant_serializer"] = variant_serializer
         return [variant_serializer.to_representation(v) for v in _active_variants(product)]
+
+
+#: The serializers whose shape :meth:`VariantSerializer.represent` writes (not their subclasses).
+_DIRECT = (VariantSerializer, ProductSerializer)
 
 
 # --- Write validation ------------------------------------------------------------------------
