@@ -251,3 +251,17 @@ def test_sign_out_is_a_post_back_to_the_shop(settings):
     assert response.status_code == 302
     assert response["Location"] == "/shop/"
     assert client.get("/shop/orders/")["Location"].startswith("/shop/sign-in/")
+
+
+def test_a_group_is_listed_from_its_cheapest_variant_and_offers_its_active_variants():
+    group = ProductFactory(name="Shirt", slug="shirt")
+    VariantFactory(parent=group, name="Shirt M", price=Money(Decimal("900.00"), "AOA"))
+    VariantFactory(parent=group, name="Shirt L", price=Money(Decimal("700.00"), "AOA"))
+    VariantFactory(parent=group, name="Shirt XL", is_active=False)
+
+    listed = Client().get("/shop/").content.decode()
+    page = Client().get("/shop/products/shirt/").content.decode()
+
+    assert re.search(r"from AOA\s*700\.00", listed), listed
+    assert "Shirt M" in page and "Shirt L" in page
+    assert "Shirt XL" not in page
