@@ -69,21 +69,54 @@ def _vector(product: Product) -> str:
 # --- what the database holds -----------------------------------------------------------------
 
 
+def _index_definitions() -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes"
+            " WHERE tablename = 'ecommerce_kit_catalog_product'"
+        )
+        return dict(cursor.fetchall())
+
+
 def test_migration_adds_the_vector_column_and_its_index() -> None:
     assert get_search_features().full_text
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexdef FROM pg_indexes WHERE tablename = 'ecommerce_kit_catalog_product'"
-            " AND indexname = 'ek_product_search'"
-        )
-        (definition,) = cursor.fetchone() or ("",)
         cursor.execute(
             "SELECT is_generated FROM information_schema.columns"
             " WHERE table_name = 'ecommerce_kit_catalog_product' AND column_name = 'search_vector'"
         )
         (generated,) = cursor.fetchone() or ("",)
-    assert "USING gin (search_vector)" in definition
     assert generated == "ALWAYS"
+    indexes = _index_definitions()
+    # Migration 0005 restricts the search indexes to the listed products, the rows searched.
+    assert "ek_product_search" not in indexes
+    assert (
+        "USING gin (search_vector) WHERE (is_active AND (parent_id IS NULL))"
+        in (indexes["ek_product_listed_search"])
+    )
+    if get_search_features().trigram:
+        assert "ek_product_name_trgm" not in indexes
+        assert (
+            "USING gin (name gin_trgm_ops) WHERE (is_active AND (parent_id IS NULL))"
+            in (indexes["ek_product_listed_name_trgm"])
+        )
+
+
+def test_no_index_holds_the_listed_products_by_their_null_parent() -> None:
+    # An index of parent_id with its NULLs let the planner read the listed products through it
+    # and test the search on each instead of using the GIN indexes; the variants' index holds
+    # only variants (and covers what the list's filters read of them).
+    indexes = _index_definitions()
+    assert indexes["ek_product_variant_price"].endswith(
+        "(parent_id, price) INCLUDE (is_active, stock_quantity, price_currency)"
+        " WHERE (parent_id IS NOT NULL)"
+    )
+    plain = [
+        name
+        for name, definition in indexes.items()
+        if "(parent_id" in definition and "WHERE" not in definition
+    ]
+    assert plain == []
 
 
 def test_vector_is_not_a_model_field_and_never_loaded() -> None:
