@@ -431,20 +431,12 @@ def test_migration_carries_on_when_pg_trgm_cannot_be_created(
         "ecommerce_kit.catalog.migrations.0003_product_search_vector"
     )
 
-    class Editor:
-        def __init__(self) -> None:
-            self.connection = connection
-
-        def execute(self, sql: str, params: Any = ()) -> None:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params or None)
-
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("DROP EXTENSION pg_trgm CASCADE")
             cursor.execute("CREATE ROLE ek_search_unprivileged")
             cursor.execute("SET LOCAL ROLE ek_search_unprivileged")
-        assert migration.enable_trigrams(Editor()) is False
+        assert migration.enable_trigrams(_Editor()) is False
         with connection.cursor() as cursor:
             cursor.execute("RESET ROLE")
             cursor.execute("SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'")
@@ -453,3 +445,41 @@ def test_migration_carries_on_when_pg_trgm_cannot_be_created(
     assert "pg_trgm extension could not be created" in caplog.text
     search.clear_search_features()
     assert get_search_features().trigram
+
+
+class _Editor:
+    """What the migrations' RunPython functions use of a schema editor."""
+
+    def __init__(self) -> None:
+        self.connection = connection
+
+    def execute(self, sql: str, params: Any = ()) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params or None)
+
+
+@pytest.mark.usefixtures("trigrams")
+def test_migration_0005_swaps_the_search_indexes_both_ways() -> None:
+    migration = importlib.import_module(
+        "ecommerce_kit.catalog.migrations.0005_variant_and_category_indexes"
+    )
+    listed = {"ek_product_listed_search", "ek_product_listed_name_trgm"}
+    whole = {"ek_product_search", "ek_product_name_trgm"}
+    with transaction.atomic():
+        migration.whole_table_search_indexes(None, _Editor())
+        indexes = _index_definitions()
+        assert whole <= set(indexes) and not listed & set(indexes)
+        assert "WHERE" not in indexes["ek_product_search"]
+        migration.listed_search_indexes(None, _Editor())
+        indexes = _index_definitions()
+        assert listed <= set(indexes) and not whole & set(indexes)
+        # Without pg_trgm, only the full-text index is made.
+        with connection.cursor() as cursor:
+            cursor.execute("DROP EXTENSION pg_trgm CASCADE")
+        migration.whole_table_search_indexes(None, _Editor())
+        migration.listed_search_indexes(None, _Editor())
+        indexes = _index_definitions()
+        assert "ek_product_listed_search" in indexes
+        assert not {"ek_product_listed_name_trgm", "ek_product_name_trgm"} & set(indexes)
+        transaction.set_rollback(True)
+    assert listed <= set(_index_definitions())
