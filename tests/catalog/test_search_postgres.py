@@ -69,21 +69,54 @@ def _vector(product: Product) -> str:
 # --- what the database holds -----------------------------------------------------------------
 
 
+def _index_definitions() -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes"
+            " WHERE tablename = 'ecommerce_kit_catalog_product'"
+        )
+        return dict(cursor.fetchall())
+
+
 def test_migration_adds_the_vector_column_and_its_index() -> None:
     assert get_search_features().full_text
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexdef FROM pg_indexes WHERE tablename = 'ecommerce_kit_catalog_product'"
-            " AND indexname = 'ek_product_search'"
-        )
-        (definition,) = cursor.fetchone() or ("",)
         cursor.execute(
             "SELECT is_generated FROM information_schema.columns"
             " WHERE table_name = 'ecommerce_kit_catalog_product' AND column_name = 'search_vector'"
         )
         (generated,) = cursor.fetchone() or ("",)
-    assert "USING gin (search_vector)" in definition
     assert generated == "ALWAYS"
+    indexes = _index_definitions()
+    # Migration 0005 restricts the search indexes to the listed products, the rows searched.
+    assert "ek_product_search" not in indexes
+    assert (
+        "USING gin (search_vector) WHERE (is_active AND (parent_id IS NULL))"
+        in (indexes["ek_product_listed_search"])
+    )
+    if get_search_features().trigram:
+        assert "ek_product_name_trgm" not in indexes
+        assert (
+            "USING gin (name gin_trgm_ops) WHERE (is_active AND (parent_id IS NULL))"
+            in (indexes["ek_product_listed_name_trgm"])
+        )
+
+
+def test_no_index_holds_the_listed_products_by_their_null_parent() -> None:
+    # An index of parent_id with its NULLs let the planner read the listed products through it
+    # and test the search on each instead of using the GIN indexes; the variants' index holds
+    # only variants (and covers what the list's filters read of them).
+    indexes = _index_definitions()
+    assert indexes["ek_product_variant_price"].endswith(
+        "(parent_id, price) INCLUDE (is_active, stock_quantity, price_currency)"
+        " WHERE (parent_id IS NOT NULL)"
+    )
+    plain = [
+        name
+        for name, definition in indexes.items()
+        if "(parent_id" in definition and "WHERE" not in definition
+    ]
+    assert plain == []
 
 
 def test_vector_is_not_a_model_field_and_never_loaded() -> None:
@@ -398,20 +431,12 @@ def test_migration_carries_on_when_pg_trgm_cannot_be_created(
         "ecommerce_kit.catalog.migrations.0003_product_search_vector"
     )
 
-    class Editor:
-        def __init__(self) -> None:
-            self.connection = connection
-
-        def execute(self, sql: str, params: Any = ()) -> None:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params or None)
-
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("DROP EXTENSION pg_trgm CASCADE")
             cursor.execute("CREATE ROLE ek_search_unprivileged")
             cursor.execute("SET LOCAL ROLE ek_search_unprivileged")
-        assert migration.enable_trigrams(Editor()) is False
+        assert migration.enable_trigrams(_Editor()) is False
         with connection.cursor() as cursor:
             cursor.execute("RESET ROLE")
             cursor.execute("SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'")
@@ -420,3 +445,41 @@ def test_migration_carries_on_when_pg_trgm_cannot_be_created(
     assert "pg_trgm extension could not be created" in caplog.text
     search.clear_search_features()
     assert get_search_features().trigram
+
+
+class _Editor:
+    """What the migrations' RunPython functions use of a schema editor."""
+
+    def __init__(self) -> None:
+        self.connection = connection
+
+    def execute(self, sql: str, params: Any = ()) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params or None)
+
+
+@pytest.mark.usefixtures("trigrams")
+def test_migration_0005_swaps_the_search_indexes_both_ways() -> None:
+    migration = importlib.import_module(
+        "ecommerce_kit.catalog.migrations.0005_variant_and_category_indexes"
+    )
+    listed = {"ek_product_listed_search", "ek_product_listed_name_trgm"}
+    whole = {"ek_product_search", "ek_product_name_trgm"}
+    with transaction.atomic():
+        migration.whole_table_search_indexes(None, _Editor())
+        indexes = _index_definitions()
+        assert whole <= set(indexes) and not listed & set(indexes)
+        assert "WHERE" not in indexes["ek_product_search"]
+        migration.listed_search_indexes(None, _Editor())
+        indexes = _index_definitions()
+        assert listed <= set(indexes) and not whole & set(indexes)
+        # Without pg_trgm, only the full-text index is made.
+        with connection.cursor() as cursor:
+            cursor.execute("DROP EXTENSION pg_trgm CASCADE")
+        migration.whole_table_search_indexes(None, _Editor())
+        migration.listed_search_indexes(None, _Editor())
+        indexes = _index_definitions()
+        assert "ek_product_listed_search" in indexes
+        assert not {"ek_product_listed_name_trgm", "ek_product_name_trgm"} & set(indexes)
+        transaction.set_rollback(True)
+    assert listed <= set(_index_definitions())

@@ -2,8 +2,8 @@
 
 Every parameter is validated: a bad value is a 400 with ``code: "invalid"`` and ``fields``, never
 silently ignored. Price, stock and currency filters look at a group's active variants: a group
-matches when any one of its variants matches all of them (``Exists`` subqueries, so rows are never
-duplicated).
+matches when any one of its variants matches all of them (a correlated subquery, so rows are never
+duplicated: see :func:`matches_self_or_variant`).
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, F, Max, OuterRef, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThan
 from django.utils.translation import gettext_lazy as _
 
 from ecommerce_kit import plugins
@@ -180,11 +181,24 @@ class ProductFilterSet(django_filters.FilterSet):
 
 def matches_self_or_variant(condition: Q) -> Q:
     """A product matches ``condition`` itself (when it has no variants) or through any active
-    variant (when it is a group)."""
-    variants = Product.objects.filter(parent=OuterRef("pk"))
-    return (Q(~Exists(variants)) & condition) | Q(
-        Exists(variants.filter(condition, is_active=True))
+    variant (when it is a group).
+
+    One correlated scalar subquery per candidate row reads the product's variants from the
+    variants' index (``ek_product_variant_price``): ``MAX(CASE ...)`` over them is NULL when there
+    are none (then the product's own row decides), 1 when an active one matches, else 0. Unlike
+    ``EXISTS`` under an ``OR``, which PostgreSQL runs as a hashed subplan over every variant of
+    the catalog, it only reads the variants of the rows the other filters (category, store,
+    search) leave, so its cost follows those rows, not the size of the catalog.
+    """
+    variant_matches = (
+        Product.objects.filter(parent=OuterRef("pk"))
+        .order_by()
+        .values("parent")
+        .annotate(matched=Max(Case(When(Q(is_active=True) & condition, then=1), default=0)))
+        .values("matched")
     )
+    own = Case(When(condition, then=1), default=0)
+    return Q(GreaterThan(Coalesce(Subquery(variant_matches), own), 0))
 
 
 def order_products(queryset: QuerySet[Product], ordering: str) -> QuerySet[Product]:

@@ -109,6 +109,9 @@ class Product(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="variants",
+        # Indexed by ``ek_product_variant_price`` (variants only), not by a plain index whose
+        # NULLs the planner would scan to find the catalog's groups and standalone products.
+        db_index=False,
     )
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=220, unique=True)
@@ -160,6 +163,21 @@ class Product(models.Model):
                 fields=["store"],
                 name="ek_product_listed_store",
                 condition=Q(is_active=True, parent__isnull=True),
+            ),
+            # The listed products of a category, for the category filter.
+            models.Index(
+                fields=["category"],
+                name="ek_product_listed_category",
+                condition=Q(is_active=True, parent__isnull=True),
+            ),
+            # A product's variants (every lookup by ``parent``), cheapest first, with what the
+            # list's filters read of them: the price, stock and currency filters and the group's
+            # lowest price read the index alone (PostgreSQL; the INCLUDE is dropped elsewhere).
+            models.Index(
+                fields=["parent", "price"],
+                name="ek_product_variant_price",
+                condition=Q(parent__isnull=False),
+                include=["is_active", "stock_quantity", "price_currency"],
             ),
         ]
 
