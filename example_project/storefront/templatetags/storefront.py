@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from moneyed import Money
 
+from ecommerce_kit.catalog import selectors
 from ecommerce_kit.emails import format_money
 from ecommerce_kit.orders.countries import country_name as _country_name
 
@@ -26,7 +27,9 @@ def money(value: Money | None) -> str:
 @register.simple_tag
 def price_of(product: Any) -> str:
     """A product's price; for a group of variants, "from" its cheapest active variant's."""
-    variants = getattr(product, "active_variants", None)
+    # Only where the list or page prefetched the variants; elsewhere (a wishlist) its own price.
+    prefetched = "prefetched_variants" in product.__dict__
+    variants = selectors.active_variants(product) if prefetched else None
     if variants:
         return _("from %(price)s") % {"price": money(min(v.price for v in variants))}
     return money(product.price)

@@ -116,7 +116,7 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
     if product is None:
         raise Http404(_("No such product."))
-    variants = list(getattr(product, "active_variants", []))
+    variants = selectors.active_variants(product)  # prefetched with the product
     # A group's reviews are those of its variants (a buyer reviews the variant they bought).
     rated = [product, *variants]
     counts = {
