@@ -2,13 +2,25 @@
 
 Run from the repository root::
 
-    python bench/floor_compare.py                  # a throwaway PostgreSQL cluster
+    python bench/floor_compare.py                  # throwaway PostgreSQL and Redis
+    python bench/floor_compare.py --no-broker      # no Redis: e-mails sent in the request
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ek_bench_floor python bench/floor_compare.py
 
 Without ``DATABASE_URL`` it starts a throwaway PostgreSQL cluster the way ``scripts/run_tests.py``
 does (``initdb`` in a temporary directory, a free loopback port) and deletes it at the end. With
 ``DATABASE_URL`` (PostgreSQL on a loopback address only) it drops and recreates that database:
 give it one of its own.
+
+The example site is measured **as deployed** (docs/deployment.md): by default the script starts a
+throwaway ``redis-server`` (no persistence, 127.0.0.1, a free port, ``scripts/shop_drill.py``'s
+``start_redis``) and gives gunicorn its ``REDIS_URL``, so the site's cache is Redis and the kit's
+Celery tasks (the order e-mails) are queued on it by the web process. **No Celery worker runs
+during the measurement**: the e-mails are rendered and sent elsewhere in a deployment, and here
+they stay queued; the queue is emptied (``FLUSHDB``) and Redis stopped at the end. The Redis
+process's CPU is measured and counted with the server's. ``--no-broker`` measures the laptop
+setup instead (no ``REDIS_URL``: local-memory cache, Celery tasks run eagerly, so every kit
+checkout renders and sends its two order e-mails, the buyer's confirmation and the store's
+"fulfilment due", inside the request, to a backend that drops them).
 
 What it does:
 
@@ -29,12 +41,15 @@ What it does:
      gateway (captured); one operation is both requests.
 
 4. Reports, per scenario and side, the server CPU per operation (gunicorn workers plus this
-   database's PostgreSQL backends, sampled from ``/proc`` as ``bench/http_load.py`` does), the
-   operations per second, and the ratios kit / floor. Every answer must be 200 or 201: any other
-   is counted and makes the script exit 1.
+   database's PostgreSQL backends plus Redis, sampled from ``/proc`` as ``bench/http_load.py``
+   does), the operations per second, and the ratios kit / floor. Every answer must be 200 or 201:
+   any other is counted and makes the script exit 1.
+5. Checks the kit's order e-mails after the checkouts: with the broker, every one recorded is
+   still ``pending`` and one Celery message per e-mail waits on Redis (queued, not sent); without
+   it, every one was sent. Anything else makes the script exit 1.
 
-Only loopback addresses are used. Every loop is bounded in time and count; gunicorn and the
-throwaway cluster are stopped at the end, on errors and on Ctrl-C. Not part of the test suite or
+Only loopback addresses are used. Every loop is bounded in time and count; gunicorn, Redis and
+the throwaway cluster are stopped at the end, on errors and on Ctrl-C. Not part of the test suite or
 CI.
 """
 
@@ -47,6 +62,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -92,6 +108,41 @@ def database_url() -> Iterator[str]:
         url = f"postgres://postgres@127.0.0.1:{server.port}/ek_bench_floor"
         hl.prepare_database(hl.ensure_loopback_database(url), reset=True)
         yield url
+
+
+@dataclass
+class Broker:
+    url: str
+    pid: int
+
+    def queued(self) -> int:
+        """Messages waiting in Celery's default queue."""
+        import redis
+
+        return int(redis.Redis.from_url(self.url, socket_timeout=5).llen("celery"))
+
+
+@contextlib.contextmanager
+def broker(enabled: bool) -> Iterator[Broker | None]:
+    """A throwaway ``redis-server`` (emptied and stopped at the end), or ``None``."""
+    if not enabled:
+        yield None
+        return
+    from shop_drill import DrillError, start_redis
+
+    with tempfile.TemporaryDirectory(prefix="ek-floor-redis-") as directory:
+        try:
+            service, url = start_redis(Path(directory))
+        except DrillError as exc:
+            raise SystemExit(f"{exc}; or measure without it: --no-broker") from exc
+        try:
+            yield Broker(url=url, pid=service.popen.pid)
+        finally:
+            import redis
+
+            with contextlib.suppress(redis.RedisError):
+                redis.Redis.from_url(url, socket_timeout=5).flushdb()
+            service.stop()
 
 
 @dataclass
@@ -184,9 +235,10 @@ class Measurement:
     round: int
     ops: int
     elapsed: float
-    server_ms: float  # gunicorn + PostgreSQL CPU per operation
+    server_ms: float  # gunicorn + PostgreSQL + Redis CPU per operation
     gunicorn_ms: float
     postgres_ms: float
+    redis_ms: float
     other_share: float
     statuses: Counter[int]
     errors: Counter[str]
@@ -307,13 +359,35 @@ def measure(
         round=round_number,
         ops=ops,
         elapsed=elapsed,
-        server_ms=(cpu.server + cpu.database) * per,
+        server_ms=(cpu.server + cpu.database + cpu.broker) * per,
         gunicorn_ms=cpu.server * per,
         postgres_ms=cpu.database * per,
+        redis_ms=cpu.broker * per,
         other_share=cpu.other_share,
         statuses=statuses,
         errors=errors,
     )
+
+
+def check_order_emails(user_ids: list[int], queue: Broker | None) -> tuple[bool, str]:
+    """Whether the kit's checkouts left their order e-mails as the setup should: queued on the
+    broker and not sent (``pending``, one Celery message each), or, without a broker, sent."""
+    from ecommerce_kit.orders.models import Order, OrderEmail
+
+    orders = Order.objects.filter(buyer_id__in=user_ids).count()
+    states = Counter(
+        OrderEmail.objects.filter(order__buyer_id__in=user_ids).values_list("state", flat=True)
+    )
+    recorded = sum(states.values())
+    hl.close_db()
+    found = ", ".join(f"{n} {state}" for state, n in sorted(states.items())) or "none"
+    detail = f"{orders} kit orders, {recorded} order e-mails recorded ({found})"
+    if queue is None:
+        ok = recorded > 0 and states["sent"] == recorded
+        return ok, detail + "; no broker: each sent in its checkout request"
+    waiting = queue.queued()
+    ok = recorded > 0 and states["pending"] == recorded and waiting == recorded
+    return ok, detail + f"; {waiting} Celery messages queued on Redis, none run (no worker)"
 
 
 # --- report --------------------------------------------------------------------------------------
@@ -351,7 +425,7 @@ def machine(args_line: str) -> list[tuple[str, str]]:
 def summarize(results: list[Measurement]) -> str:
     lines = [
         "| scenario | floor CPU ms/op | kit CPU ms/op | kit / floor CPU | per-round ratios "
-        "| floor ops/s | kit ops/s | kit / floor ops/s | kit CPU: gunicorn + PostgreSQL |",
+        "| floor ops/s | kit ops/s | kit / floor ops/s | kit CPU: gunicorn + PostgreSQL + Redis |",
         "|---|---:|---:|---:|---|---:|---:|---:|---|",
     ]
 
@@ -371,11 +445,12 @@ def summarize(results: list[Measurement]) -> str:
         kit_ops = sum(r.ops for r in kit)
         gunicorn = sum(r.gunicorn_ms * r.ops for r in kit) / kit_ops
         postgres = sum(r.postgres_ms * r.ops for r in kit) / kit_ops
+        redis = sum(r.redis_ms * r.ops for r in kit) / kit_ops
         lines.append(
             f"| {scenario} | {cpu(floor):.1f} | {cpu(kit):.1f} "
             f"| {cpu(kit) / cpu(floor):.2f}× | {', '.join(f'{x:.2f}' for x in per_round)} "
             f"| {rate(floor):.0f} | {rate(kit):.0f} | {rate(kit) / rate(floor):.2f} "
-            f"| {gunicorn:.1f} + {postgres:.1f} |"
+            f"| {gunicorn:.1f} + {postgres:.1f} + {redis:.1f} |"
         )
     return "\n".join(lines)
 
@@ -389,6 +464,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2)")
     parser.add_argument(
         "--only", default=",".join(SCENARIOS), help="comma-separated scenarios (default: all)"
+    )
+    parser.add_argument(
+        "--no-broker",
+        action="store_true",
+        help="no Redis: the site's tasks (the order e-mails) run in the request",
     )
     args = parser.parse_args(argv)
     chosen = [s.strip() for s in args.only.split(",") if s.strip()]
@@ -405,7 +485,8 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     results: list[Measurement] = []
-    with database_url() as url:
+    emails: tuple[bool, str] | None = None
+    with database_url() as url, broker(not args.no_broker) as queue:
         env = hl.server_env(url)
         env["DJANGO_SETTINGS_MODULE"] = "bench.floor.settings"
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "src"), str(hl.EXAMPLE)])
@@ -416,9 +497,11 @@ def main(argv: list[str] | None = None) -> int:
         info = machine(args_line)
         hl.close_db()
         port = hl.free_port()
+        if queue is not None:  # only the server: migrate and seed_demo queue nothing anyway
+            env["REDIS_URL"] = queue.url
         load_before = os.getloadavg()
         with hl.gunicorn(env, workers=args.workers, threads=1, port=port) as (log, master):
-            meter = hl.CpuMeter(master)
+            meter = hl.CpuMeter(master, broker=(queue.pid,) if queue else ())
             for side in SIDES:  # every path answers before anything is measured
                 status, _headers, raw = hl.request(port, "GET", SIDES[side] + data.list_paths[0])
                 if status != 200:
@@ -441,11 +524,14 @@ def main(argv: list[str] | None = None) -> int:
                             f"round {round_number} {scenario:<15} {side:<5} {result.ops:6d} ops "
                             f"{result.ops_per_s:7.1f}/s {result.server_ms:6.2f} ms/op "
                             f"(gunicorn {result.gunicorn_ms:.2f} + PostgreSQL "
-                            f"{result.postgres_ms:.2f}) other load {result.other_share:.0%} "
+                            f"{result.postgres_ms:.2f} + Redis {result.redis_ms:.2f}) "
+                            f"other load {result.other_share:.0%} "
                             f"failures {result.failures}",
                             flush=True,
                         )
         load_after = os.getloadavg()
+        if "checkout" in chosen:
+            emails = check_order_emails(data.users["kit"]["checkout"], queue)
 
     print("\n| | |\n|---|---|")
     for key, value in info:
@@ -455,6 +541,17 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.rounds} rounds × {args.duration:g} s per scenario and side "
         f"(after {args.warmup:g} s warm-up), throttles off |"
     )
+    print(
+        "| broker | "
+        + (
+            "none (`--no-broker`): local-memory cache, Celery tasks run in the request"
+            if args.no_broker
+            else "a throwaway redis-server: the site's cache and Celery broker; no worker runs"
+        )
+        + " |"
+    )
+    if emails is not None:
+        print(f"| kit order e-mails | {emails[1]} |")
     print(
         "| load average before / after | "
         f"{' '.join(f'{v:.2f}' for v in load_before)} / "
@@ -469,8 +566,9 @@ def main(argv: list[str] | None = None) -> int:
     failures = sum(r.failures for r in results)
     if failures:
         print(f"\n{failures} answers were neither 200 nor 201 (see stderr above).")
-        return 1
-    return 0
+    if emails is not None and not emails[0]:
+        print("\nThe order e-mails were not handled as this setup should (see above).")
+    return 1 if failures or (emails is not None and not emails[0]) else 0
 
 
 if __name__ == "__main__":

@@ -302,6 +302,7 @@ class CpuSample:
     backends: dict[int, float]
     client: float
     busy: float
+    broker: dict[int, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -312,11 +313,16 @@ class CpuUse:
     database: float
     client: float
     other_share: float  # of the machine's capacity (all cores) over the measurement
+    broker: float = 0.0  # the broker's processes (``CpuMeter(broker=...)``), when measured
 
 
 class CpuMeter:
-    def __init__(self, master: int) -> None:
+    """Samples the CPU of gunicorn's workers, this database's backends, this process, and of
+    ``broker`` (process ids, e.g. a ``redis-server`` the site queues its tasks on)."""
+
+    def __init__(self, master: int, *, broker: tuple[int, ...] = ()) -> None:
         self.master = master
+        self.broker = broker
 
     def sample(self) -> CpuSample:
         backends = database_backends()
@@ -326,6 +332,7 @@ class CpuMeter:
             backends={pid: process_cpu(pid) for pid in backends},
             client=time.process_time(),
             busy=machine_busy(),
+            broker={pid: process_cpu(pid) for pid in self.broker},
         )
 
     def between(self, start: CpuSample) -> CpuUse:
@@ -337,9 +344,11 @@ class CpuMeter:
         server = spent(start.workers, end.workers)
         database = spent(start.backends, end.backends)
         client = end.client - start.client
+        broker = spent(start.broker, end.broker)
         capacity = (end.at - start.at) * (os.cpu_count() or 1)
-        other = (end.busy - start.busy) - server - database - client
-        return CpuUse(server, database, client, max(other, 0.0) / capacity if capacity else 0.0)
+        other = (end.busy - start.busy) - server - database - client - broker
+        share = max(other, 0.0) / capacity if capacity else 0.0
+        return CpuUse(server, database, client, share, broker)
 
 
 @dataclass

@@ -13,6 +13,11 @@ HTTP server. For each scenario of ``floor_compare.py`` and each side it prints t
 minimum process CPU time per operation (this process only: PostgreSQL's own CPU is not included)
 and the number of SQL statements other than transaction control. ``--profile "SIDE SCENARIO"``
 prints the cProfile of that row, sorted by cumulative time; ``--only`` picks scenarios.
+
+The site's Celery app is loaded as in its web processes. With ``REDIS_URL`` (a Redis of the
+script's own, e.g. a throwaway ``redis-server --port 6390 --save ''``) the kit's tasks (the order
+e-mails) are queued on it, as ``floor_compare.py`` measures by default, and the queue is emptied
+at the end; without it they run in the request, as with ``floor_compare.py --no-broker``.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ def setup() -> None:
     import django
 
     django.setup()
+    import config  # noqa: F401  (the site's Celery app, as config.wsgi loads it)
     from django.core.management import call_command
 
     from ecommerce_kit.catalog.models import Product
@@ -143,6 +149,12 @@ def main(argv: list[str] | None = None) -> int:
             )
             if profile:
                 pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
+    if os.environ.get("REDIS_URL"):
+        import redis
+
+        client = redis.Redis.from_url(os.environ["REDIS_URL"], socket_timeout=5)
+        print(f"{client.llen('celery')} Celery messages were queued on Redis; emptied.")
+        client.flushdb()
     return 0
 
 

@@ -140,13 +140,18 @@ def format_money(value: Money, language: str | None = None) -> str:
 
 
 def celery_configured() -> bool:
-    """Whether the host created a Celery app (it is then Celery's current app)."""
+    """Whether the host created a Celery app (it is then Celery's current app).
+
+    Without one, Celery's current app is the fallback it makes up itself: named ``default``, not
+    set as current, without fix-ups. A host's app may also be Celery's *default* app (Celery's
+    Django fix-up makes the first app created the default one), so that is no sign of its absence.
+    """
     try:
         from celery import current_app
-        from celery.app import default_app
     except ImportError:  # pragma: no cover - Celery is a dependency today
         return False
-    return current_app._get_current_object() is not default_app._get_current_object()
+    app = current_app._get_current_object()
+    return not (app.main == "default" and not app.set_as_current and not app.fixups)
 
 
 def schedule(*, kind: str, order_id: int, subject_id: int) -> OrderEmail | None:

@@ -10,6 +10,9 @@ from ecommerce_kit import emails
 @shared_task(
     name="ecommerce_kit.emails.send",
     acks_late=True,
+    # Its state is the e-mail's row; no one waits for a result (storing one would also make the
+    # web process subscribe to it on a Redis result backend, for every e-mail it queues).
+    ignore_result=True,
     autoretry_for=(emails.RetryableEmailError,),
     retry_backoff=30,
     retry_backoff_max=3600,
@@ -21,7 +24,8 @@ def send_email(email_id: int) -> str:
 
     Idempotent: an e-mail is claimed before it is sent, so a task delivered twice, retried, or
     run on two workers at once sends it once. Transient failures (no connection, a ``4xx`` reply)
-    are retried with exponential backoff from 30 seconds up to an hour.
+    are retried with exponential backoff from 30 seconds up to an hour. Its result is not stored
+    (``ignore_result``): the e-mail's row holds its state.
 
     :returns: The e-mail's state afterwards.
     """

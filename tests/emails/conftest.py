@@ -1,11 +1,11 @@
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from celery import current_app
-from celery.app import default_app
+from celery import Celery, _state, current_app
 
 from tests.payments.conftest import WEBHOOK_SECRET
 
@@ -28,14 +28,29 @@ def kit_settings(settings: Any) -> Any:
     return change
 
 
+@functools.cache
+def celery_fallback_app() -> Celery:
+    """The app Celery makes up in a process that created none (made by Celery's own code)."""
+    saved = _state.default_app
+    _state.set_default_app(None)
+    try:
+        _state._get_current_app()
+        fallback = _state.default_app
+    finally:
+        _state.set_default_app(saved)
+    assert fallback is not None
+    return fallback
+
+
 @pytest.fixture(autouse=True)
 def without_celery_app() -> Iterator[None]:
     """Start from a host without a Celery app: Celery's fallback app is made current.
 
-    Importing the example site (other tests do) creates its Celery app and makes it current for
-    the rest of the process; ``test_celery.py`` sets its own app where it needs one.
+    Importing the example site (other tests do) creates its Celery app and makes it current (and
+    possibly Celery's default app) for the rest of the process; ``test_celery.py`` sets its own
+    app where it needs one.
     """
     previous = current_app._get_current_object()
-    default_app._get_current_object().set_current()
+    celery_fallback_app().set_current()
     yield
     previous.set_current()

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from celery import Celery, current_app
+from celery import Celery, _state, current_app
 from kombu.exceptions import OperationalError
 
 from ecommerce_kit import emails, tasks
@@ -24,6 +28,19 @@ def celery_app() -> Iterator[Celery]:
     app = Celery("host", set_as_current=True)
     app.conf.update(task_always_eager=True)
     yield app
+    previous.set_current()
+
+
+@pytest.fixture
+def default_celery_app() -> Iterator[Celery]:
+    """A host's app that is also Celery's default app, as Celery's Django fix-up makes the first
+    app a process creates (the example site's, in its web processes)."""
+    previous, previous_default = current_app._get_current_object(), _state.default_app
+    app = Celery("host", set_as_current=True)
+    app.set_default()
+    app.conf.update(task_always_eager=True)
+    yield app
+    _state.set_default_app(previous_default)
     previous.set_current()
 
 
@@ -67,6 +84,45 @@ def test_with_a_celery_app_each_email_is_sent_by_the_task(
     assert task_runs == ["ecommerce_kit.emails.send"] * 2 and len(mailoutbox) == 2
 
 
+def test_a_host_app_that_is_also_celerys_default_app_sends_through_the_task(
+    default_celery_app: Celery, mailoutbox: Any, task_runs: list[str]
+) -> None:
+    assert emails.celery_configured()
+    place_order(UserFactory(), [(ProductFactory(), 1)])
+    assert task_runs == ["ecommerce_kit.emails.send"] * 2 and len(mailoutbox) == 2
+
+
+def test_the_example_sites_web_process_queues_the_emails_on_its_celery_app() -> None:
+    """A fresh process loads the site as gunicorn does (``config.wsgi``): the site's app is then
+    both Celery's current and default app, and the kit sends its e-mails through it."""
+    code = (
+        "import config.wsgi\n"
+        "from celery import current_app\n"
+        "from celery.app import default_app\n"
+        "from ecommerce_kit import emails\n"
+        "print(current_app.main, default_app.main, emails.celery_configured())\n"
+    )
+    example = Path(__file__).resolve().parents[2] / "example_project"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_DEBUG": "1",
+        "PYTHONPATH": os.pathsep.join([str(example.parent / "src"), str(example)]),
+    }
+    env.pop("REDIS_URL", None)
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        cwd=example,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["config", "config", "True"]
+
+
 def test_the_task_retries_transient_failures_then_sends_once(
     celery_app: Celery, mailoutbox: Any, flaky: Any, kit_settings: Any
 ) -> None:
@@ -103,6 +159,7 @@ def test_task_options() -> None:
     task = tasks.send_email
     assert task.name == "ecommerce_kit.emails.send"
     assert task.acks_late is True
+    assert task.ignore_result is True
     assert task.autoretry_for == (emails.RetryableEmailError,)
     assert (task.retry_backoff, task.retry_backoff_max, task.retry_jitter) == (30, 3600, True)
     assert task.max_retries == 8
