@@ -87,27 +87,7 @@ SCENARIOS = ("product list", "product detail", "cart add", "cart view", "checkou
 STOCK = 10_000_000
 
 
-# --- database ----------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def database_url() -> Iterator[str]:
-    """``DATABASE_URL`` (recreated) when set, else a throwaway cluster's URL."""
-    url = os.environ.get("DATABASE_URL", "")
-    if url:
-        config = hl.ensure_loopback_database(url)
-        hl.prepare_database(config, reset=True)
-        yield url
-        return
-    from run_tests import find_pg_bindir, temporary_postgres
-
-    bindir = find_pg_bindir()
-    if bindir is None:
-        raise SystemExit("No DATABASE_URL and no PostgreSQL server binaries to start one.")
-    with temporary_postgres(bindir) as server:
-        url = f"postgres://postgres@127.0.0.1:{server.port}/ek_bench_floor"
-        hl.prepare_database(hl.ensure_loopback_database(url), reset=True)
-        yield url
+# --- the broker ---------------------------------------------------------------------------------
 
 
 @dataclass
@@ -486,7 +466,7 @@ def main(argv: list[str] | None = None) -> int:
 
     results: list[Measurement] = []
     emails: tuple[bool, str] | None = None
-    with database_url() as url, broker(not args.no_broker) as queue:
+    with hl.postgres_url("ek_bench_floor", reset=True) as url, broker(not args.no_broker) as queue:
         env = hl.server_env(url)
         env["DJANGO_SETTINGS_MODULE"] = "bench.floor.settings"
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "src"), str(hl.EXAMPLE)])

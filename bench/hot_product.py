@@ -44,7 +44,6 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -54,26 +53,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT / "scripts") not in sys.path:
     sys.path.insert(0, str(ROOT / "scripts"))
 
-from run_tests import find_pg_bindir, server_version, temporary_postgres  # noqa: E402
+from run_tests import server_version  # noqa: E402
 
 MAX_ROUNDS = 10
 MAX_UPDATE_SECONDS = 30.0
 MAX_UPDATE_THREADS = 200
 WARMUP_BUYERS = 8
-
-
-@contextlib.contextmanager
-def postgres_url() -> Iterator[str]:
-    """``DATABASE_URL`` when set (PostgreSQL on loopback), else a throwaway cluster's URL."""
-    url = os.environ.get("DATABASE_URL", "")
-    if url:
-        yield url
-        return
-    bindir = find_pg_bindir()
-    if bindir is None:
-        raise SystemExit("No DATABASE_URL and no PostgreSQL server binaries to start one.")
-    with temporary_postgres(bindir) as server:
-        yield f"postgres://postgres@127.0.0.1:{server.port}/ek_bench_hot"
 
 
 def deadlocks() -> int:
@@ -223,10 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     if stock < bought:
         parser.error(f"--stock must be at least {bought} (what the rounds buy)")
 
-    with postgres_url() as url:
+    with load.postgres_url("ek_bench_hot") as url:
         config = load.ensure_loopback_database(url)
         env = load.server_env(url)
-        load.prepare_database(config, reset=False)
         load.manage(env, "migrate", "--noinput", "-v", "0")
         load.manage(env, "seed_demo")
         load.setup_django(env)

@@ -133,6 +133,33 @@ def prepare_database(config: dict[str, Any], *, reset: bool) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
+@contextmanager
+def postgres_url(database: str, *, reset: bool = False) -> Iterator[str]:
+    """A PostgreSQL URL for a benchmark: ``DATABASE_URL`` when it is set (PostgreSQL on loopback),
+    else that of database ``database`` on a throwaway cluster started the way
+    ``scripts/run_tests.py`` starts one, stopped and deleted afterwards.
+
+    The database exists when the URL is yielded; ``reset`` drops and recreates it first.
+    """
+    url = os.environ.get("DATABASE_URL", "")
+    if url:
+        prepare_database(ensure_loopback_database(url), reset=reset)
+        yield url
+        return
+    scripts = str(ROOT / "scripts")
+    if scripts not in sys.path:
+        sys.path.insert(0, scripts)
+    from run_tests import find_pg_bindir, temporary_postgres
+
+    bindir = find_pg_bindir()
+    if bindir is None:
+        raise SystemExit("No DATABASE_URL and no PostgreSQL server binaries to start one.")
+    with temporary_postgres(bindir) as server:
+        url = f"postgres://postgres@127.0.0.1:{server.port}/{database}"
+        prepare_database(ensure_loopback_database(url), reset=reset)
+        yield url
+
+
 def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run(
         [sys.executable, "manage.py", *args], cwd=EXAMPLE, env=env, check=True, timeout=600

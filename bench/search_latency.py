@@ -48,6 +48,8 @@ for entry in (str(ROOT), str(ROOT / "src"), str(ROOT / "scripts")):
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 os.environ.setdefault("ECOMMERCE_KIT_DISABLE_PLUGIN_AUTOLOAD", "1")
 
+import http_load  # noqa: E402  (bench/http_load.py: the throwaway PostgreSQL)
+
 API = "/api/v1"
 
 # --- data ---------------------------------------------------------------------------------------
@@ -297,24 +299,6 @@ def time_migration() -> float:
 # --- environment --------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def postgres_url() -> Iterator[str]:
-    """``DATABASE_URL`` when it is PostgreSQL, else a throwaway cluster's URL."""
-    url = os.environ.get("DATABASE_URL", "")
-    if url:
-        if not url.startswith(("postgres://", "postgresql://")):
-            raise SystemExit("DATABASE_URL must be a PostgreSQL URL.")
-        yield url
-        return
-    from run_tests import find_pg_bindir, temporary_postgres
-
-    bindir = find_pg_bindir()
-    if bindir is None:
-        raise SystemExit("No DATABASE_URL and no PostgreSQL server binaries to start one.")
-    with temporary_postgres(bindir) as server:
-        yield f"postgres://postgres@127.0.0.1:{server.port}/ek_bench_search"
-
-
 def machine() -> list[tuple[str, str]]:
     import django
     from django.db import connection
@@ -374,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     if not 1 <= args.repeat <= 1000 or not sizes or not 1 <= sizes[-1] <= 1_000_000:
         parser.error("--repeat must be 1..1000 and sizes 1..1000000")
 
-    with postgres_url() as url:
+    with http_load.postgres_url("ek_bench_search") as url:
         os.environ["DATABASE_URL"] = url
         import django
 
