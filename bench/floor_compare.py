@@ -58,9 +58,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -374,32 +372,13 @@ def check_order_emails(user_ids: list[int], queue: Broker | None) -> tuple[bool,
 
 
 def machine(args_line: str) -> list[tuple[str, str]]:
-    import django
     from django.db import connection
 
-    def first(path: str, key: str) -> str:
-        with contextlib.suppress(OSError):
-            for line in Path(path).read_text().splitlines():
-                if line.startswith(key):
-                    return line.split(":", 1)[1].strip()
-        return "?"
-
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
-    ).stdout.strip()
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         (version,) = cursor.fetchone() or ("?",)
     hl.close_db()
-    return [
-        ("date", time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())),
-        ("commit", commit or "?"),
-        ("command", args_line),
-        ("CPU", f"{os.cpu_count()} cores, {first('/proc/cpuinfo', 'model name')}"),
-        ("memory", first("/proc/meminfo", "MemTotal")),
-        ("PostgreSQL", str(version)),
-        ("Python", f"{platform.python_version()}; Django {django.get_version()}"),
-    ]
+    return hl.machine_facts(args_line, [("PostgreSQL", str(version))])
 
 
 def summarize(results: list[Measurement]) -> str:

@@ -45,7 +45,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -290,6 +290,32 @@ def process_cpu(pid: int) -> float:
         return 0.0
     fields = stat.rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def machine_facts(command: str, database: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The rows that say where and when a benchmark ran: date, commit, ``command``, CPU, memory,
+    then the ``database`` rows the caller measured, then Python and Django."""
+    import django
+
+    def first(path: str, key: str) -> str:
+        with suppress(OSError):
+            for line in Path(path).read_text().splitlines():
+                if line.startswith(key):
+                    return line.split(":", 1)[1].strip()
+        return "?"
+
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+    ).stdout.strip()
+    return [
+        ("date", time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())),
+        ("commit", commit or "?"),
+        ("command", command),
+        ("CPU", f"{os.cpu_count()} cores, {first('/proc/cpuinfo', 'model name')}"),
+        ("memory", first("/proc/meminfo", "MemTotal")),
+        *database,
+        ("Python", f"{platform.python_version()}; Django {django.get_version()}"),
+    ]
 
 
 def machine_busy() -> float:

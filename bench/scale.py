@@ -121,47 +121,14 @@ def seed(target: int, rng: random.Random) -> float:
 
 def measure(size: int, repeat: int, explain: bool) -> list[dict[str, Any]]:
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
     from rest_framework.test import APIClient
 
     client = APIClient()
     rows = []
     for label, params in REQUESTS:
-
-        def call(q: dict[str, str] = params) -> Any:
-            response = client.get(f"{API}/products/", q)
-            if response.status_code != 200:
-                raise SystemExit(f"{q}: HTTP {response.status_code}: {response.content[:300]!r}")
-            return response
-
-        for _ in range(3):
-            call()
-        wall: list[float] = []
-        sql: list[float] = []
-        for _ in range(repeat):
-            spent = [0.0]
-
-            def timed(
-                execute: Any,
-                sql_text: str,
-                sql_params: Any,
-                many: bool,
-                context: Any,
-                spent: list[float] = spent,
-            ) -> Any:
-                began = time.perf_counter()
-                try:
-                    return execute(sql_text, sql_params, many, context)
-                finally:
-                    spent[0] += time.perf_counter() - began
-
-            with CaptureQueriesContext(connection) as ctx, connection.execute_wrapper(timed):
-                began = time.perf_counter()
-                response = call()
-                wall.append((time.perf_counter() - began) * 1000)
-            sql.append(spent[0] * 1000)
+        wall, sql, response, captured = sl.time_product_list(client, params, repeat)
         if explain:
-            for query in ctx.captured_queries:
+            for query in captured:
                 if query["sql"].startswith("EXPLAIN"):
                     continue  # the count's estimate: a plan already
                 with connection.cursor() as cursor:
@@ -174,7 +141,7 @@ def measure(size: int, repeat: int, explain: bool) -> list[dict[str, Any]]:
                 "label": label,
                 "params": params,
                 "count": response.json()["count"],
-                "queries": len(ctx.captured_queries),
+                "queries": len(captured),
                 "p50": statistics.median(wall),
                 "p95": sl.percentile(wall, 0.95),
                 "sql": statistics.median(sql),
@@ -200,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     if not 1 <= args.repeat <= 1000 or not sizes or not 20 <= sizes[0] <= sizes[-1] <= 1_000_000:
         parser.error("--repeat must be 1..1000 and sizes 20..1000000")
 
-    with sl.postgres_url() as url:
+    with sl.http_load.postgres_url("ek_bench_search") as url:
         os.environ["DATABASE_URL"] = url
         import django
 

@@ -29,10 +29,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import platform
 import random
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -195,6 +193,52 @@ SEARCHES: list[tuple[str, dict[str, str]]] = [
 ]
 
 
+def time_product_list(
+    client: Any, query: dict[str, str], repeat: int
+) -> tuple[list[float], list[float], Any, list[dict[str, Any]]]:
+    """Request ``GET products/`` with ``query`` 3 times unmeasured, then ``repeat`` times.
+
+    :returns: The wall time and the database time of each measured request (ms), the last
+        response, and the statements of the last request.
+    """
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def call() -> Any:
+        response = client.get(f"{API}/products/", query)
+        if response.status_code != 200:
+            raise SystemExit(f"{query}: HTTP {response.status_code}: {response.content[:300]!r}")
+        return response
+
+    for _ in range(3):
+        call()
+    wall: list[float] = []
+    sql: list[float] = []
+    for _ in range(repeat):
+        spent = [0.0]
+
+        def timed(
+            execute: Any,
+            sql_text: str,
+            params: Any,
+            many: bool,
+            context: Any,
+            spent: list[float] = spent,
+        ) -> Any:
+            began = time.perf_counter()
+            try:
+                return execute(sql_text, params, many, context)
+            finally:
+                spent[0] += time.perf_counter() - began
+
+        with CaptureQueriesContext(connection) as ctx, connection.execute_wrapper(timed):
+            began = time.perf_counter()
+            response = call()
+            wall.append((time.perf_counter() - began) * 1000)
+        sql.append(spent[0] * 1000)
+    return wall, sql, response, ctx.captured_queries
+
+
 def percentile(samples: list[float], fraction: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -202,7 +246,6 @@ def percentile(samples: list[float], fraction: float) -> float:
 
 def measure(size: int, engine: str, repeat: int, explain: bool) -> list[Row]:
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
     from rest_framework.test import APIClient
 
     client = APIClient()
@@ -214,44 +257,12 @@ def measure(size: int, engine: str, repeat: int, explain: bool) -> list[Row]:
         if "category" in query:
             query["max_price"] = "50000"
 
-        def call(q: dict[str, str] = query) -> Any:
-            response = client.get(f"{API}/products/", q)
-            if response.status_code != 200:
-                raise SystemExit(f"{q}: HTTP {response.status_code}: {response.content[:300]!r}")
-            return response
-
-        for _ in range(3):
-            call()
-        wall: list[float] = []
-        sql: list[float] = []
-        matches = 0
-        for _ in range(repeat):
-            spent = [0.0]
-
-            def timed(
-                execute: Any,
-                sql_text: str,
-                params: Any,
-                many: bool,
-                context: Any,
-                spent: list[float] = spent,
-            ) -> Any:
-                began = time.perf_counter()
-                try:
-                    return execute(sql_text, params, many, context)
-                finally:
-                    spent[0] += time.perf_counter() - began
-
-            with CaptureQueriesContext(connection) as ctx, connection.execute_wrapper(timed):
-                began = time.perf_counter()
-                response = call()
-                wall.append((time.perf_counter() - began) * 1000)
-            sql.append(spent[0] * 1000)
-            matches = response.json()["count"]
+        wall, sql, response, captured = time_product_list(client, query, repeat)
+        matches = response.json()["count"]
         # The page query; with no match Django skips it, and the count query is explained.
         page_sql = next(
-            (q["sql"] for q in ctx.captured_queries if " LIMIT " in q["sql"]),
-            ctx.captured_queries[0]["sql"],
+            (q["sql"] for q in captured if " LIMIT " in q["sql"]),
+            captured[0]["sql"],
         )
         if explain and params.get("search"):
             with connection.cursor() as cursor:
@@ -300,34 +311,20 @@ def time_migration() -> float:
 
 
 def machine() -> list[tuple[str, str]]:
-    import django
     from django.db import connection
 
-    def first(path: str, key: str) -> str:
-        with contextlib.suppress(OSError):
-            for line in Path(path).read_text().splitlines():
-                if line.startswith(key):
-                    return line.split(":", 1)[1].strip()
-        return "?"
-
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
-    ).stdout.strip()
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         (version,) = cursor.fetchone() or ("?",)
         cursor.execute("SELECT extversion FROM pg_extension WHERE extname = 'pg_trgm'")
         trgm = cursor.fetchone()
-    return [
-        ("date", time.strftime("%Y-%m-%d %H:%M %Z")),
-        ("commit", commit or "?"),
-        ("command", "python " + " ".join(sys.argv)),
-        ("CPU", f"{os.cpu_count()} cores, {first('/proc/cpuinfo', 'model name')}"),
-        ("memory", first("/proc/meminfo", "MemTotal")),
-        ("load average before", " ".join(f"{x:.2f}" for x in os.getloadavg())),
-        ("PostgreSQL", f"{version}; pg_trgm {trgm[0] if trgm else 'not installed'}"),
-        ("Python", f"{platform.python_version()}; Django {django.get_version()}"),
-    ]
+    return http_load.machine_facts(
+        "python " + " ".join(sys.argv),
+        [
+            ("load average before", " ".join(f"{x:.2f}" for x in os.getloadavg())),
+            ("PostgreSQL", f"{version}; pg_trgm {trgm[0] if trgm else 'not installed'}"),
+        ],
+    )
 
 
 def markdown(rows: list[Row]) -> str:
