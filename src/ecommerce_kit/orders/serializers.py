@@ -108,6 +108,35 @@ class FieldsBuiltOnce:
         return copy.deepcopy(built)
 
 
+_MONEY = MoneyField(read_only=True)
+_DATETIME = serializers.DateTimeField(read_only=True)
+
+
+def represent_money(value: Any) -> dict[str, str] | None:
+    return None if value is None else _MONEY.to_representation(value)
+
+
+def represent_choice(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def represent_datetime(value: Any) -> str | None:
+    return _DATETIME.to_representation(value)
+
+
+def represent_item(item: OrderItem) -> dict[str, Any]:
+    """An order line's shape, as :class:`OrderItemSerializer`'s declared fields give it."""
+    return {
+        "id": item.pk,
+        "product": item.product_id,
+        "product_name": item.product_name,
+        "unit_price": represent_money(item.unit_price),
+        "quantity": item.quantity,
+        "line_total": represent_money(item.line_total),
+        "store": item.store_id,
+    }
+
+
 class OrderItemSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     product = serializers.IntegerField(source="product_id", read_only=True)
     store = serializers.IntegerField(source="store_id", read_only=True)
@@ -118,6 +147,11 @@ class OrderItemSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
         model = OrderItem
         fields = ("id", "product", "product_name", "unit_price", "quantity", "line_total", "store")
         read_only_fields = fields
+
+    def to_representation(self, instance: OrderItem) -> dict[str, Any]:
+        if type(self) is OrderItemSerializer:
+            return represent_item(instance)
+        return super().to_representation(instance)
 
 
 def _viewer(serializer: serializers.Serializer) -> Any:
@@ -139,14 +173,34 @@ class OrderFulfilmentSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_items(self, fulfilment: Fulfilment) -> list[int]:
-        # The order's lines are prefetched once; reading them here costs no query.
-        return [
-            item.pk for item in fulfilment.order.items.all() if item.fulfilment_id == fulfilment.pk
-        ]
+        return _fulfilment_item_ids(fulfilment)
 
     @extend_schema_field(_STRING_LIST)
     def get_available_transitions(self, fulfilment: Fulfilment) -> list[str]:
         return list_fulfilment_actions(fulfilment, _viewer(self))
+
+    def to_representation(self, instance: Fulfilment) -> dict[str, Any]:
+        if type(self) is OrderFulfilmentSerializer:
+            return represent_order_fulfilment(instance, _viewer(self))
+        return super().to_representation(instance)
+
+
+def _fulfilment_item_ids(fulfilment: Fulfilment) -> list[int]:
+    # The order's lines are prefetched once; reading them here costs no query.
+    return [item.pk for item in fulfilment.order.items.all() if item.fulfilment_id == fulfilment.pk]
+
+
+def represent_order_fulfilment(fulfilment: Fulfilment, viewer: Any) -> dict[str, Any]:
+    """A fulfilment's shape inside an order, as :class:`OrderFulfilmentSerializer` gives it."""
+    store = fulfilment.store
+    return {
+        "id": fulfilment.pk,
+        "store": {"id": store.pk, "slug": store.slug, "name": store.name},
+        "status": str(fulfilment.status),
+        "tracking_number": fulfilment.tracking_number,
+        "items": _fulfilment_item_ids(fulfilment),
+        "available_transitions": list_fulfilment_actions(fulfilment, viewer),
+    }
 
 
 _SELLER_NULL = "null in the seller's view: the order's amount is not the seller's to see."
@@ -260,7 +314,10 @@ class OrderSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
 
     def to_representation(self, instance: Order) -> dict[str, Any]:
         viewer = _viewer(self)
-        data = super().to_representation(instance)
+        if type(self) is OrderSerializer:
+            data = self.represent(instance, viewer)
+        else:
+            data = super().to_representation(instance)
         if not may_see_payments(instance, viewer):
             data["payments"] = []
         if data["view"] == OrderView.FULL:
@@ -281,6 +338,40 @@ class OrderSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
         data["payments"] = []
         return data
 
+    def represent(self, order: Order, viewer: Any) -> dict[str, Any]:
+        """The full shape, field by field as the declared fields would give it (the kit's own
+        serializer writes it directly: DRF's generic loop over bound fields, nested three deep,
+        cost more than the rest of a checkout's answer). A subclass goes through DRF's loop."""
+        from ecommerce_kit.payments.serializers import represent_payment
+
+        return {
+            "number": order.number,
+            "view": str(get_order_view(order, viewer)),
+            "status": str(order.status),
+            "currency": order.currency,
+            "items": [represent_item(item) for item in order.items.all()],
+            "subtotal": represent_money(order.subtotal),
+            "shipping": represent_money(order.shipping),
+            "tax": represent_money(order.tax),
+            "total": represent_money(order.total),
+            "charge_status": represent_choice(order.charge_status),
+            "authorize_status": represent_choice(order.authorize_status),
+            "charged": represent_money(order.charged),
+            "refunded": represent_money(order.refunded),
+            "held": represent_money(order.held),
+            "due": represent_money(order.due),
+            "hold_reason": order.hold_reason,
+            "shipping_address": order.shipping_address,
+            "fulfilments": [
+                represent_order_fulfilment(fulfilment, viewer)
+                for fulfilment in order.fulfilments.all()
+            ],
+            "payments": [represent_payment(payment) for payment in order.payments.all()],
+            "available_transitions": list_order_actions(order, viewer),
+            "created_at": represent_datetime(order.created_at),
+            "updated_at": represent_datetime(order.updated_at),
+        }
+
 
 class CheckoutResultSerializer(serializers.Serializer):
     """``{"order": Order, "payment": Payment}``, the answer of ``checkout/`` and ``pay/``."""
@@ -293,6 +384,17 @@ class CheckoutResultSerializer(serializers.Serializer):
         fields = super().get_fields()
         fields["payment"] = PaymentSerializer(read_only=True)
         return fields
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        if type(self) is not CheckoutResultSerializer:
+            return super().to_representation(instance)
+        from ecommerce_kit.payments.serializers import represent_payment
+
+        order, payment = instance["order"], instance["payment"]
+        return {
+            "order": OrderSerializer(context=self.context).to_representation(order),
+            "payment": None if payment is None else represent_payment(payment),
+        }
 
 
 class FulfilmentSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
