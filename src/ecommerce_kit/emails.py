@@ -162,40 +162,33 @@ def schedule(*, kind: str, order_id: int, subject_id: int) -> OrderEmail | None:
 
     :returns: The recorded e-mail, or ``None`` when it is turned off.
     """
-    if not kit_settings.EMAILS.get(kind, False):
-        return None
-    email, _created = OrderEmail.objects.get_or_create(
-        order_id=order_id, kind=kind, subject_id=subject_id
-    )
-    if email.state == State.PENDING:
-        dispatch(email.pk)
-    return email
+    recorded = schedule_many(order_id=order_id, emails=[(kind, subject_id)])
+    return recorded[0] if recorded else None
 
 
 def schedule_many(*, order_id: int, emails: list[tuple[str, int]]) -> list[OrderEmail]:
-    """:func:`schedule` for several e-mails about one order: recorded together (one ``INSERT``
-    that skips those recorded already, one read), then sent in the order given.
+    """:func:`schedule` for several e-mails about one order, recorded in one statement, then sent
+    in the order given.
+
+    One ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``: an e-mail recorded already is left as
+    it is (the update rewrites its ``kind`` with the same value) and comes back with its id and
+    current state, so only those still ``pending`` are sent, and a new one is never read again.
 
     :param emails: ``(kind, subject id)`` pairs; kinds that ``EMAILS`` turns off are left out.
     :returns: The recorded e-mails, in the order given.
     """
     enabled = kit_settings.EMAILS
     wanted = [(kind, subject_id) for kind, subject_id in emails if enabled.get(kind, False)]
+    # One row per e-mail: a statement may not update the same row twice.
+    wanted = list(dict.fromkeys(wanted))
     if not wanted:
         return []
-    OrderEmail.objects.bulk_create(
+    recorded = OrderEmail.objects.bulk_create(
         [OrderEmail(order_id=order_id, kind=kind, subject_id=subject) for kind, subject in wanted],
-        ignore_conflicts=True,
+        update_conflicts=True,
+        unique_fields=["order", "kind", "subject_id"],
+        update_fields=["kind"],
     )
-    found = {
-        (email.kind, email.subject_id): email
-        for email in OrderEmail.objects.filter(
-            order_id=order_id,
-            kind__in={kind for kind, _subject in wanted},
-            subject_id__in={subject for _kind, subject in wanted},
-        )
-    }
-    recorded = [found[key] for key in wanted if key in found]
     for email in recorded:
         if email.state == State.PENDING:
             dispatch(email.pk)

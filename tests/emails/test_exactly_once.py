@@ -291,6 +291,8 @@ def test_schedule_many_records_each_email_once_and_sends_in_order(
         ("order_cancelled", order.pk),
     ]
     assert scheduled[1].pk == confirmed.pk
+    # As recorded: the new ones were pending (then sent), the old one had been sent.
+    assert [email.state for email in scheduled] == ["pending", "sent", "pending"]
     assert OrderEmail.objects.filter(order=order).count() == 4
     assert len(mailoutbox) == 2
     states = {email.kind: (email.state, email.sent_at) for email in recorded(order=order)}
@@ -298,3 +300,22 @@ def test_schedule_many_records_each_email_once_and_sends_in_order(
     assert states["order_shipped"][1] <= states["order_cancelled"][1]
     assert emails.schedule_many(order_id=order.pk, emails=[("order_delivered", order.pk)]) == []
     assert due.kind == "fulfilment_due"
+
+
+def test_recording_emails_is_one_statement_that_learns_what_was_sent(
+    mailoutbox: Any, django_assert_num_queries: Any
+) -> None:
+    order = place_order(UserFactory(), [(ProductFactory(), 1)])
+    fulfilment = order.fulfilments.get()
+    wanted = [("order_confirmed", order.pk), ("fulfilment_due", fulfilment.pk)]
+    sent = {email.pk for email in recorded(order=order) if email.state == "sent"}
+    assert len(sent) == 2
+    mailoutbox.clear()
+
+    with django_assert_num_queries(1):  # nothing pending: nothing more is read or sent
+        again = emails.schedule_many(order_id=order.pk, emails=wanted + wanted)
+
+    assert {email.pk for email in again} == sent
+    assert [email.state for email in again] == ["sent", "sent"]
+    assert OrderEmail.objects.filter(order=order).count() == 2
+    assert mailoutbox == []

@@ -435,8 +435,16 @@ class OrderEmail(models.Model):
         _("subject id"),
         help_text=_("The order, fulfilment or ledger entry the e-mail is about."),
     )
+    # ``db_default`` as well: a field with a database default is returned by the INSERT
+    # (``RETURNING``), so recording e-mails that may exist already (``ON CONFLICT DO UPDATE``)
+    # learns each one's id and current state in the same statement.
     state = models.CharField(
-        _("state"), max_length=20, choices=State.choices, default=State.PENDING, db_index=True
+        _("state"),
+        max_length=20,
+        choices=State.choices,
+        default=State.PENDING,
+        db_default=State.PENDING,
+        db_index=True,
     )
     recipient = models.EmailField(_("recipient"), blank=True, default="")
     language = models.CharField(_("language"), max_length=35, blank=True, default="")
