@@ -6,12 +6,12 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import F, QuerySet
 from moneyed import Money
 
 from ecommerce_kit.cart.models import Cart, CartItem
 from ecommerce_kit.catalog.models import Product
-from ecommerce_kit.catalog.selectors import is_purchasable
+from ecommerce_kit.catalog.selectors import HasVariants, is_purchasable
 from ecommerce_kit.money import quantize, total
 
 
@@ -93,7 +93,7 @@ def _cart_items(order_by: tuple[str, ...], only: tuple[str, ...] | None) -> Quer
     # and the subquery costs more than cloning the result.
     queryset = (
         CartItem.objects.select_related("product__store", "product__parent")
-        .annotate(product_is_group=Exists(Product.objects.filter(parent=OuterRef("product_id"))))
+        .annotate(product_is_group=HasVariants(F("product_id")))
         .order_by(*order_by)
     )
     return queryset if only is None else queryset.only(*only)
