@@ -14,13 +14,14 @@ Rules kept here:
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_fsm import TransitionNotAllowed, can_proceed, has_transition_perm
@@ -159,6 +160,16 @@ def compute_totals(
     }
 
 
+@functools.cache
+def _locked_cart() -> QuerySet[Cart]:
+    # Built once per process and filtered per checkout: a user's cart, locked, with ``stale``
+    # telling whether orders of theirs gave their lines back to it and still wait, pending.
+    stale = Order.objects.filter(
+        buyer_id=OuterRef("user_id"), status=OrderStatus.PENDING, lines_returned=True
+    )
+    return Cart.objects.select_for_update(of=("self",)).annotate(stale=Exists(stale))
+
+
 def place_order(
     *,
     user: AbstractBaseUser,
@@ -194,15 +205,10 @@ def place_order(
         with transaction.atomic():
             # Serialize against writes to the same cart (adds, merges, other checkouts of it)
             # while it is being ordered; the same statement tells whether stale orders wait.
-            cart = (
-                Cart.objects.select_for_update(of=("self",))
-                .filter(user_id=user.pk)
-                .annotate(stale=Exists(stale))
-                .first()
-            )
+            cart = _locked_cart().filter(user_id=user.pk).first()
             if cart is None:
                 raise CartEmptyError()
-            if not (cart.stale and attempt == 0):
+            if not (cart.stale and attempt == 0):  # type: ignore[attr-defined]
                 return _place(
                     user=user,
                     cart=cart,
