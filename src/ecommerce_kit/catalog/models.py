@@ -254,12 +254,22 @@ class Product(models.Model):
                 name="ek_product_listed_category",
                 condition=Q(is_active=True, parent__isnull=True),
             ),
-            # The listed products of a category in listing-price order: the price-ordered,
-            # price-filtered list walks it (see ``catalog.filters.order_products``).
+            # The listed products in listing-price order, of a category and of the catalog:
+            # ``ordering=price`` (either direction) reads its page in index order, the price
+            # bounds' conditions on both listing prices are checked in the index, and the
+            # capped count reads the index alone (PostgreSQL; the INCLUDE is dropped elsewhere).
+            # See ``catalog.filters.listing_price_bounds`` and bench/README.md.
             models.Index(
-                fields=["category", "listing_price", "id"],
+                fields=["category", "listing_price", "listing_price_max"],
                 name="ek_product_listed_price",
                 condition=Q(is_active=True, parent__isnull=True),
+                include=["id", "price", "store"],
+            ),
+            models.Index(
+                fields=["listing_price", "listing_price_max"],
+                name="ek_product_listed_by_price",
+                condition=Q(is_active=True, parent__isnull=True),
+                include=["id", "price", "store"],
             ),
             # A product's variants (every lookup by ``parent``), cheapest first, with what the
             # list's filters read of them: the price, stock and currency filters and the group's

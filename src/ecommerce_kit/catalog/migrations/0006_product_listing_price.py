@@ -5,8 +5,10 @@
   filled for the existing rows by one ``UPDATE`` (a correlated subquery per row: seconds for
   100,000 products, with the rows locked meanwhile). From then on ``Product.save()``, the
   catalog's services and ``refresh_listing_prices`` keep them.
-- ``ek_product_listed_price``: the listed products (active, no parent) by category and listing
-  price, which the price-ordered, price-filtered list walks in order.
+- ``ek_product_listed_price`` and ``ek_product_listed_by_price``: the listed products (active,
+  no parent) by listing price and highest listing price, with and without the category first,
+  covering (on PostgreSQL) what the price filters' capped count reads. The price-ordered,
+  price-filtered list walks them in order (``bench/README.md``, "A stored listing price").
 
 Reversing drops the index and the columns.
 """
@@ -74,8 +76,18 @@ class Migration(migrations.Migration):
             model_name="product",
             index=models.Index(
                 condition=models.Q(("is_active", True), ("parent__isnull", True)),
-                fields=["category", "listing_price", "id"],
+                fields=["category", "listing_price", "listing_price_max"],
+                include=["id", "price", "store"],
                 name="ek_product_listed_price",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="product",
+            index=models.Index(
+                condition=models.Q(("is_active", True), ("parent__isnull", True)),
+                fields=["listing_price", "listing_price_max"],
+                include=["id", "price", "store"],
+                name="ek_product_listed_by_price",
             ),
         ),
     ]
