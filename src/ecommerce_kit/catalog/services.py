@@ -439,8 +439,13 @@ def find_listing_price_drifts() -> list[ListingPriceDrift]:
         .order_by("pk")
         .values_list("pk", "listing_price", "listing_price_max", "expected_low", "expected_high")
     )
+    cent = Decimal("0.01")  # SQLite hands back computed amounts unscaled (700 for 700.00)
     return [
-        ListingPriceDrift(pk, (low, high), (expected_low, expected_high))
+        ListingPriceDrift(
+            pk,
+            (Decimal(low).quantize(cent), Decimal(high).quantize(cent)),
+            (Decimal(expected_low).quantize(cent), Decimal(expected_high).quantize(cent)),
+        )
         for pk, low, high, expected_low, expected_high in rows
     ]
 
