@@ -64,6 +64,7 @@ def seed(target: int, rng: random.Random) -> float:
     from moneyed import Money
 
     from ecommerce_kit.catalog.models import Category, Product, Store
+    from ecommerce_kit.catalog.services import refresh_listing_prices
     from tests.factories import CategoryFactory, StoreFactory
 
     began = time.perf_counter()
@@ -111,6 +112,9 @@ def seed(target: int, rng: random.Random) -> float:
             for variant in variants:
                 variant.parent = group
         Product.objects.bulk_create([v for _g, vs in groups for v in vs])
+        # bulk_create() bypasses Product.save(): the groups' listing prices come from the
+        # variants just inserted (the standalone products' are their own price already).
+        refresh_listing_prices(ids=[g.pk for g, _v in groups])
     from django.db import connection
 
     with connection.cursor() as cursor:

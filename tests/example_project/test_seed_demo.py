@@ -11,6 +11,7 @@ from django.test import override_settings
 
 from ecommerce_kit.catalog.models import Category, Product, Store
 from ecommerce_kit.catalog.selectors import list_available_products
+from ecommerce_kit.catalog.services import find_listing_price_drifts
 
 pytestmark = pytest.mark.django_db
 
@@ -102,6 +103,16 @@ def test_seed_demo_creates_groups_with_variants():
     assert Product.objects.filter(parent__isnull=False).count() == sum(
         g.variants.count() for g in groups
     )
+
+
+def test_seed_demo_stores_exact_listing_prices():
+    seed()
+
+    assert find_listing_price_drifts() == []
+    group = Product.objects.filter(parent=None, variants__isnull=False).distinct().first()
+    assert group is not None
+    prices = [v.price.amount for v in group.variants.all()]
+    assert (group.listing_price, group.listing_price_max) == (min(prices), max(prices))
 
 
 def test_seed_demo_twice_creates_and_changes_nothing():

@@ -155,6 +155,9 @@ class ProductFilterSet(django_filters.FilterSet):
             variant_condition &= Q(price__gte=data["min_price"])
         if data.get("max_price") is not None:
             variant_condition &= Q(price__lte=data["max_price"])
+        queryset = queryset.filter(
+            listing_price_bounds(min_price=data.get("min_price"), max_price=data.get("max_price"))
+        )
         if data.get("currency"):
             variant_condition &= Q(price_currency=data["currency"])
         if data.get("in_stock") is True:
@@ -201,24 +204,47 @@ def matches_self_or_variant(condition: Q) -> Q:
     return Q(GreaterThan(Coalesce(Subquery(variant_matches), own), 0))
 
 
+def listing_price_bounds(*, min_price: Decimal | None, max_price: Decimal | None) -> Q:
+    """Conditions on the stored listing prices that every product matching the price bounds
+    meets, so that the database can skip the others before :func:`matches_self_or_variant`.
+
+    ``listing_price <= max_price`` and ``listing_price_max >= min_price`` are *necessary*: a
+    product matching ``price__gte=min_price, price__lte=max_price`` (with any other variant
+    condition) through :func:`matches_self_or_variant` either
+
+    - has no variants and matches itself: its price ``p`` is in ``[min_price, max_price]``, and
+      ``listing_price = listing_price_max = p`` (no active variant, so the ``COALESCE`` falls
+      back to the own price); or
+    - matches through an active variant priced ``v`` in ``[min_price, max_price]``: then
+      ``listing_price``, the lowest active variant price, is ``<= v <= max_price``, and
+      ``listing_price_max``, the highest, is ``>= v >= min_price``.
+
+    A group whose variants are all inactive matches nothing (the subquery answers 0), so the
+    conditions may keep it without changing the result. They are not sufficient (a group whose
+    cheapest variant is below the range and dearest above it may have none inside; the currency
+    and stock conditions are not looked at), which is why the exact subquery stays; they let
+    PostgreSQL walk ``ek_product_listed_price`` in price order and run the subquery only on the
+    rows that can match. ``Q()`` (no condition) when neither bound is given.
+    """
+    condition = Q()
+    if max_price is not None:
+        condition &= Q(listing_price__lte=max_price)
+    if min_price is not None:
+        condition &= Q(listing_price_max__gte=min_price)
+    return condition
+
+
 def order_products(queryset: QuerySet[Product], ordering: str) -> QuerySet[Product]:
     """Order by one of :data:`ORDERINGS`; ties are broken by newest id.
 
-    A group sorts by the lowest price of its active variants. Products without ratings sort
-    last whichever the direction.
+    A group sorts by the lowest price of its active variants, its stored ``listing_price``
+    (see :class:`~ecommerce_kit.catalog.models.Product`). Products without ratings sort last
+    whichever the direction.
     """
     descending = ordering.startswith("-")
     key = ordering.lstrip("-")
     if key == "price":
-        lowest_variant_price = (
-            Product.objects.filter(parent=OuterRef("pk"), is_active=True)
-            .order_by("price")
-            .values("price")[:1]
-        )
-        queryset = queryset.annotate(
-            sort_price=Coalesce(Subquery(lowest_variant_price), F("price"))
-        )
-        expression = F("sort_price")
+        expression = F("listing_price")
     elif key == "rating":
         expression = F("rating__average")
     else:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
+from typing import Any
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Max, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
 from djmoney.models.validators import MinMoneyValidator
@@ -89,11 +93,87 @@ class Store(models.Model):
         return self.is_active and self.is_approved
 
 
+class ListingPriceField(models.DecimalField):
+    """A product's stored listing price (amount only), kept by :class:`Product` and its queryset.
+
+    Not editable. A row written without a value (``save()`` or ``bulk_create()`` of a new
+    product) gets the product's own price amount, which is exact for a product without variants
+    (every new product); a group's value is set by :meth:`ProductQuerySet.refresh_listing_prices`.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", 14)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        value = model_instance.__dict__.get(self.attname)
+        if value is None:
+            price = getattr(model_instance, "price", None)
+            value = getattr(price, "amount", price)
+            setattr(model_instance, self.attname, value)
+        return value
+
+
+def _active_variant_prices(aggregate: type[Min] | type[Max]) -> Subquery:
+    variants = (
+        Product.objects.filter(parent=OuterRef("pk"), is_active=True)
+        .order_by()
+        .values("parent")
+        .annotate(bound=aggregate("price"))
+        .values("bound")
+    )
+    return Subquery(variants, output_field=models.DecimalField(max_digits=14, decimal_places=2))
+
+
+def expected_listing_prices() -> tuple[Coalesce, Coalesce]:
+    """The SQL expressions of a product's listing price and listing price max, from its rows.
+
+    ``COALESCE((SELECT MIN(price) FROM its active variants), price)``, and the same with
+    ``MAX``: a group's lowest and highest active variant price, or the product's own price
+    when it has no active variant.
+    """
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    return (
+        Coalesce(_active_variant_prices(Min), F("price"), output_field=amount),
+        Coalesce(_active_variant_prices(Max), F("price"), output_field=amount),
+    )
+
+
+class ProductQuerySet(models.QuerySet["Product"]):
+    def refresh_listing_prices(self) -> int:
+        """Recompute ``listing_price`` and ``listing_price_max`` of these products.
+
+        One ``UPDATE`` that writes only the rows whose stored values differ from their
+        variants' (:func:`expected_listing_prices`).
+
+        :returns: How many rows changed.
+        """
+        lowest, highest = expected_listing_prices()
+        return (
+            self.order_by()
+            .exclude(listing_price=lowest, listing_price_max=highest)
+            .update(listing_price=lowest, listing_price_max=highest)
+        )
+
+
+#: The fields whose change can change a listing price: the product's own and its group's.
+LISTING_PRICE_INPUTS = frozenset({"price", "is_active", "parent", "parent_id"})
+
+
 class Product(models.Model):
     """Something a store sells.
 
     A product with ``parent=None`` is either *standalone* (purchasable) or a *group* whose
     purchasable *variants* point to it through ``parent``. Deleting is soft: ``is_active=False``.
+
+    ``listing_price`` and ``listing_price_max`` are what the product list filters and sorts by:
+    the lowest and highest price amount of a group's active variants, or the product's own
+    price amount when it has none. :meth:`save` keeps them (the row's and its group's) whenever
+    the price, ``is_active`` or the parent may have changed; bulk writes that bypass it call
+    :meth:`ProductQuerySet.refresh_listing_prices` (or the ``refresh_listing_prices``
+    management command) afterwards.
     """
 
     store = models.ForeignKey(
@@ -132,6 +212,10 @@ class Product(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    listing_price = ListingPriceField(_("listing price"))
+    listing_price_max = ListingPriceField(_("highest listing price"))
+
+    objects = ProductQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("product")
@@ -170,6 +254,23 @@ class Product(models.Model):
                 name="ek_product_listed_category",
                 condition=Q(is_active=True, parent__isnull=True),
             ),
+            # The listed products in listing-price order, of a category and of the catalog:
+            # ``ordering=price`` (either direction) reads its page in index order, the price
+            # bounds' conditions on both listing prices are checked in the index, and the
+            # capped count reads the index alone (PostgreSQL; the INCLUDE is dropped elsewhere).
+            # See ``catalog.filters.listing_price_bounds`` and bench/README.md.
+            models.Index(
+                fields=["category", "listing_price", "listing_price_max"],
+                name="ek_product_listed_price",
+                condition=Q(is_active=True, parent__isnull=True),
+                include=["id", "price", "store"],
+            ),
+            models.Index(
+                fields=["listing_price", "listing_price_max"],
+                name="ek_product_listed_by_price",
+                condition=Q(is_active=True, parent__isnull=True),
+                include=["id", "price", "store"],
+            ),
             # A product's variants (every lookup by ``parent``), cheapest first, with what the
             # list's filters read of them: the price, stock and currency filters and the group's
             # lowest price read the index alone (PostgreSQL; the INCLUDE is dropped elsewhere).
@@ -183,6 +284,49 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save, then refresh the listing prices of the row and of its group (old and new).
+
+        One ``UPDATE`` after the write when the price, ``is_active`` or the parent may have
+        changed (``update_fields`` is ``None`` or names one of them); none otherwise (e.g. for
+        the stock), nor for a new product without a parent, whose own price is its listing
+        price. The refreshed values are reloaded from the database when next read.
+        """
+        update_fields = kwargs.get("update_fields")
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        previous_parent_id = getattr(self, "_loaded_parent_id", None)
+        self._loaded_parent_id = self.parent_id
+        if update_fields is not None and LISTING_PRICE_INPUTS.isdisjoint(update_fields):
+            return
+        if adding and self.parent_id is None:
+            return
+        refresh_listing_prices_of(
+            {self.pk, self.parent_id, previous_parent_id}, using=self._state.db
+        )
+        for field in ("listing_price", "listing_price_max"):
+            self.__dict__.pop(field, None)  # deferred: read again from the row when needed
+
+    @classmethod
+    def from_db(
+        cls, db: str | None, field_names: Collection[str], values: Collection[Any], **kwargs: Any
+    ) -> Product:
+        instance = super().from_db(db, field_names, values, **kwargs)
+        # The group the row had when loaded: a save that moves a variant refreshes both groups.
+        instance._loaded_parent_id = instance.__dict__.get("parent_id")
+        return instance
+
+
+def refresh_listing_prices_of(ids: Iterable[int | None], *, using: str | None = None) -> int:
+    """Refresh the listing prices of the products ``ids`` (``None`` entries are skipped).
+
+    :returns: How many rows changed.
+    """
+    wanted = sorted({pk for pk in ids if pk is not None})
+    if not wanted:
+        return 0
+    return Product.objects.db_manager(using).filter(pk__in=wanted).refresh_listing_prices()
 
 
 class ProductRating(models.Model):

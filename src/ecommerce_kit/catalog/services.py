@@ -9,18 +9,26 @@ from __future__ import annotations
 
 import math
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import IntegrityError, models, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from moneyed import Money
 
 from ecommerce_kit.api.fields import NULL_CHARACTERS_MESSAGE, contains_null_character
-from ecommerce_kit.catalog.models import Category, Product, Store
+from ecommerce_kit.catalog.models import (
+    Category,
+    Product,
+    Store,
+    expected_listing_prices,
+    refresh_listing_prices_of,
+)
 from ecommerce_kit.catalog.selectors import can_manage_product
 from ecommerce_kit.conf import kit_settings
 from ecommerce_kit.exceptions import (
@@ -38,10 +46,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PRODUCT_UPDATABLE_FIELDS",
+    "ListingPriceDrift",
     "approve_store",
     "create_product",
     "create_store",
+    "find_listing_price_drifts",
     "get_selling_store",
+    "refresh_listing_prices",
     "soft_delete_product",
     "update_product",
 ]
@@ -374,11 +385,75 @@ def soft_delete_product(*, product: Product, actor: AbstractBaseUser) -> Product
     with transaction.atomic():
         locked = Product.objects.select_for_update().get(pk=product.pk)
         now = timezone.now()
-        if locked.is_active:
-            locked.is_active = False
-            locked.save(update_fields=["is_active", "updated_at"])
+        deactivated = 0
         if locked.parent_id is None:
-            Product.objects.filter(parent=locked, is_active=True).update(
+            deactivated = Product.objects.filter(parent=locked, is_active=True).update(
                 is_active=False, updated_at=now
             )
+        if locked.is_active:
+            locked.is_active = False
+            # Also refreshes the listing prices: the row's (its variants are now inactive) and
+            # its group's.
+            locked.save(update_fields=["is_active", "updated_at"])
+        elif deactivated:
+            refresh_listing_prices_of([locked.pk])
     return locked
+
+
+# --- Listing prices --------------------------------------------------------------------------
+
+
+def refresh_listing_prices(*, ids: Iterable[int] | None = None) -> int:
+    """Recompute the stored listing prices of the products ``ids`` (all products when ``None``).
+
+    ``Product.save()`` and the services keep them; call this after writes that bypass them:
+    ``bulk_create()`` of variants, ``QuerySet.update()`` of prices, ``is_active`` or parents,
+    raw SQL, an import. One ``UPDATE`` (``SET listing_price = COALESCE((SELECT MIN(price) FROM
+    the active variants), price)``, and ``MAX`` for ``listing_price_max``) that writes only the
+    rows whose stored values differ.
+
+    :returns: How many products changed.
+    """
+    with transaction.atomic():
+        if ids is None:
+            return Product.objects.all().refresh_listing_prices()
+        return refresh_listing_prices_of(ids)
+
+
+@dataclass(frozen=True)
+class ListingPriceDrift:
+    """A product whose stored listing prices differ from its variants'."""
+
+    product_id: int
+    stored: tuple[Decimal, Decimal]
+    expected: tuple[Decimal, Decimal]
+
+
+def find_listing_price_drifts() -> list[ListingPriceDrift]:
+    """Every product whose stored ``(listing_price, listing_price_max)`` differ from what its
+    rows give (one query), by id."""
+    lowest, highest = expected_listing_prices()
+    rows = (
+        Product.objects.annotate(expected_low=lowest, expected_high=highest)
+        .exclude(listing_price=F("expected_low"), listing_price_max=F("expected_high"))
+        .order_by("pk")
+        .values_list("pk", "listing_price", "listing_price_max", "expected_low", "expected_high")
+    )
+    cent = Decimal("0.01")  # SQLite hands back computed amounts unscaled (700 for 700.00)
+    return [
+        ListingPriceDrift(
+            pk,
+            (Decimal(low).quantize(cent), Decimal(high).quantize(cent)),
+            (Decimal(expected_low).quantize(cent), Decimal(expected_high).quantize(cent)),
+        )
+        for pk, low, high, expected_low, expected_high in rows
+    ]
+
+
+# --- Delete signal (connected in CatalogConfig.ready) ----------------------------------------
+
+
+def refresh_group_after_delete(sender: type[Product], instance: Product, **kwargs: Any) -> None:
+    """A deleted variant no longer counts in its group's listing prices (same transaction)."""
+    if instance.parent_id is not None:
+        refresh_listing_prices_of([instance.parent_id], using=kwargs.get("using"))

@@ -22,6 +22,7 @@ from moneyed import Money
 
 from demo.data import TREE, VARIANT_GROUPS, Leaf, VariantGroup
 from ecommerce_kit.catalog.models import Category, Product, Store
+from ecommerce_kit.catalog.services import refresh_listing_prices
 from ecommerce_kit.conf import kit_settings
 
 #: username, password, role; printed at the end of every run.
@@ -129,7 +130,11 @@ class Command(BaseCommand):
                 store, categories[group.category], group, group_ids[slugify(group.name)], rng
             )
         ]
-        return created + self._bulk_create_missing(Product, variants)
+        created += self._bulk_create_missing(Product, variants)
+        # bulk_create() bypasses Product.save(): the groups' listing prices come from their
+        # variants, which were inserted after them.
+        refresh_listing_prices(ids=group_ids.values())
+        return created
 
     @staticmethod
     def _lines(leaf: Leaf) -> list[tuple[str, Decimal]]:
