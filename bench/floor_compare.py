@@ -42,7 +42,9 @@ What it does:
 
 4. Reports, per scenario and side, the server CPU per operation (gunicorn workers plus this
    database's PostgreSQL backends plus Redis, sampled from ``/proc`` as ``bench/http_load.py``
-   does), the operations per second, and the ratios kit / floor. Every answer must be 200 or 201:
+   does; each gunicorn worker keeps its database connection for the whole run, so that no
+   backend exits with uncounted CPU), the operations per second, and the ratios kit / floor.
+   Every answer must be 200 or 201:
    any other is counted and makes the script exit 1.
 5. Checks the kit's order e-mails after the checkouts: with the broker, every one recorded is
    still ``pending`` and one Celery message per e-mail waits on Redis (queued, not sent); without
@@ -458,6 +460,9 @@ def main(argv: list[str] | None = None) -> int:
         port = hl.free_port()
         if queue is not None:  # only the server: migrate and seed_demo queue nothing anyway
             env["REDIS_URL"] = queue.url
+        # Each worker keeps one connection for the whole run: a backend that closed during a
+        # round (the example site's 60 s CONN_MAX_AGE) would take its CPU with it, uncounted.
+        env["DB_CONN_MAX_AGE"] = "3600"
         load_before = os.getloadavg()
         with hl.gunicorn(env, workers=args.workers, threads=1, port=port) as (log, master):
             meter = hl.CpuMeter(master, broker=(queue.pid,) if queue else ())
