@@ -123,17 +123,40 @@ def test_the_example_sites_web_process_queues_the_emails_on_its_celery_app() -> 
     assert done.stdout.split() == ["config", "config", "True"]
 
 
-def test_the_task_retries_transient_failures_then_sends_once(
+def test_run_eagerly_a_transient_failure_is_not_retried_in_the_request(
     celery_app: Celery, mailoutbox: Any, flaky: Any, kit_settings: Any
 ) -> None:
+    """Without a worker (``task_always_eager``) Celery would retry at once, inside the checkout
+    request, up to ``max_retries`` times: one attempt, then the sweep sends it."""
     kit_settings(EMAILS={"fulfilment_due": False})
     flaky.send_errors += [TRY_LATER, TRY_LATER]
 
-    order = place_order(UserFactory(), [(ProductFactory(), 1)])
+    order = place_order(UserFactory(), [(ProductFactory(), 1)])  # the checkout succeeds
 
-    assert len(mailoutbox) == 1
     [email] = recorded(order=order)
-    assert (email.state, email.attempts) == ("sent", 3)
+    assert (email.state, email.attempts, mailoutbox) == ("pending", 1, [])
+    assert emails.send_pending_emails(older_than=emails.timedelta(0)) == 0  # still 4xx
+    assert emails.send_pending_emails(older_than=emails.timedelta(0)) == 1
+    email.refresh_from_db()
+    assert (email.state, email.attempts, len(mailoutbox)) == ("sent", 3, 1)
+
+
+def test_on_a_worker_the_task_hands_transient_failures_to_celerys_retry(
+    mailoutbox: Any, flaky: Any, kit_settings: Any
+) -> None:
+    """Not eager (a worker runs it): the failure goes to Celery's retry (``autoretry_for``)."""
+    kit_settings(EMAILS={"fulfilment_due": False, "order_confirmed": False})
+    order = place_order(UserFactory(), [(ProductFactory(), 1)])
+    email = emails.OrderEmail.objects.create(
+        order=order, kind="order_confirmed", subject_id=order.pk
+    )
+    flaky.send_errors += [TRY_LATER]
+
+    with pytest.raises(emails.RetryableEmailError):
+        tasks.send_email(email.pk)  # called as a worker calls it: not eager
+
+    email.refresh_from_db()
+    assert (email.state, email.attempts, mailoutbox) == ("pending", 1, [])
 
 
 def test_a_broker_that_is_down_leaves_the_email_pending_for_the_sweep(
