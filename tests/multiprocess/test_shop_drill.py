@@ -155,6 +155,45 @@ def test_ledger_check_finds_a_payment_that_disagrees_with_its_ledger():
     assert not check.ok and f"cancelled order {order.number} still holds" in check.detail
 
 
+@pytest.mark.django_db
+def test_a_refund_whose_process_died_before_the_call_is_made_at_the_end(settings, monkeypatch):
+    """A web process killed between reserving a staff refund and calling the provider leaves
+    the refund ``requested``: the order keeps money it no longer owes until the periodic retry
+    makes the call. The drill makes it (``send_open_calls``) before checking the books."""
+    from moneyed import Money
+
+    from ecommerce_kit.payments import services
+    from tests.factories import ProductFactory, ShopStaffFactory
+    from tests.orders.factories import make_order
+    from tests.payments.factories import make_payment
+
+    settings.ECOMMERCE_KIT = {
+        **settings.ECOMMERCE_KIT,
+        "PAYMENT_GATEWAYS": {"dummy": {"webhook_secret": "whsec_drill"}},
+    }
+    order = make_order(lines=[(ProductFactory(stock_quantity=5), 2)])
+    make_payment(order=order, reference="dummy_drill_refund")
+    part = Money(order.total.amount / 2, order.currency)
+
+    def killed(*args, **kwargs):
+        raise SystemExit("web worker killed")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(services, "_call_entries", killed)
+        with pytest.raises(SystemExit):
+            services.refund_order(order=order, amount=part, actor=ShopStaffFactory())
+
+    check = drill.check_ledger()
+    assert not check.ok and f"order {order.number} keeps" in check.detail
+
+    assert drill.send_open_calls() == 1
+    check = drill.check_ledger(late_calls=1)
+    assert check.ok, check.detail
+    assert "1 payment calls recorded but not made by the killed web worker" in check.detail
+    order.refresh_from_db()
+    assert order.refunded == part
+
+
 def test_access_log_statuses_count_each_answer(tmp_path):
     log = tmp_path / "access.log"
     log.write_text(
