@@ -272,13 +272,16 @@ class Product(models.Model):
                 include=["id", "price", "store"],
             ),
             # A product's variants (every lookup by ``parent``), cheapest first, with what the
-            # list's filters read of them: the price, stock and currency filters and the group's
-            # lowest price read the index alone (PostgreSQL; the INCLUDE is dropped elsewhere).
+            # list's price and currency filters read of them: those read the index alone
+            # (PostgreSQL; the INCLUDE is dropped elsewhere). Not the stock: no index may hold
+            # ``stock_quantity``, so that PostgreSQL updates it in place (a HOT update, without
+            # touching the table's indexes) at every checkout and cancellation; ``in_stock``
+            # reads it from the variant's row.
             models.Index(
                 fields=["parent", "price"],
                 name="ek_product_variant_price",
                 condition=Q(parent__isnull=False),
-                include=["is_active", "stock_quantity", "price_currency"],
+                include=["is_active", "price_currency"],
             ),
         ]
 
