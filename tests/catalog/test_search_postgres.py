@@ -105,11 +105,11 @@ def test_migration_adds_the_vector_column_and_its_index() -> None:
 def test_no_index_holds_the_listed_products_by_their_null_parent() -> None:
     # An index of parent_id with its NULLs let the planner read the listed products through it
     # and test the search on each instead of using the GIN indexes; the variants' index holds
-    # only variants (and covers what the list's filters read of them).
+    # only variants (and covers what the price and currency filters read of them; not the
+    # stock, which no index may hold: tests/catalog/test_stock_updates.py).
     indexes = _index_definitions()
     assert indexes["ek_product_variant_price"].endswith(
-        "(parent_id, price) INCLUDE (is_active, stock_quantity, price_currency)"
-        " WHERE (parent_id IS NOT NULL)"
+        "(parent_id, price) INCLUDE (is_active, price_currency) WHERE (parent_id IS NOT NULL)"
     )
     plain = [
         name
