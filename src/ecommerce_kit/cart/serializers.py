@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from ecommerce_kit.api.fields import MoneyField
+from ecommerce_kit.api.fields import MoneyField, represent_datetime, represent_money
 from ecommerce_kit.conf import kit_settings
 
 
@@ -53,8 +53,6 @@ class CartSerializer(serializers.Serializer):
     def to_representation(self, instance: Any) -> dict[str, Any]:
         if type(self) is not CartSerializer:
             return super().to_representation(instance)
-        money = _MONEY.to_representation
-        subtotal = instance.subtotal
         currency = instance.currency
         return {
             "token": instance.token,
@@ -68,20 +66,16 @@ class CartSerializer(serializers.Serializer):
                         "slug": line.product.slug,
                     },
                     "quantity": line.quantity,
-                    "unit_price": money(line.unit_price),
-                    "line_total": money(line.line_total),
+                    "unit_price": represent_money(line.unit_price),
+                    "line_total": represent_money(line.line_total),
                     "available": bool(line.available),
                 }
                 for line in instance.lines
             ],
             "item_count": instance.item_count,
-            "subtotal": None if subtotal is None else money(subtotal),
-            "updated_at": _DATETIME.to_representation(instance.updated_at),
+            "subtotal": represent_money(instance.subtotal),
+            "updated_at": represent_datetime(instance.updated_at),
         }
-
-
-_MONEY = MoneyField(read_only=True)
-_DATETIME = serializers.DateTimeField(read_only=True)
 
 
 def quantity_field(**kwargs: Any) -> serializers.IntegerField:

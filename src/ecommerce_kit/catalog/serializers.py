@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ecommerce_kit.api.fields import MoneyField
+from ecommerce_kit.api.fields import MoneyField, represent_datetime, represent_money
 from ecommerce_kit.catalog import selectors
 from ecommerce_kit.catalog.models import Category, Product, Store
 from ecommerce_kit.money import MAX_PRICE
@@ -77,10 +77,6 @@ class StoreSerializer(serializers.ModelSerializer[Store]):
 _active_variants = selectors.active_variants
 
 
-#: Unbound fields whose ``to_representation`` the product shape reuses (they read no state of a
-#: parent serializer): the same output as the declared fields, without DRF's per-field loop.
-_MONEY = MoneyField(read_only=True)
-_DATETIME = serializers.DateTimeField(read_only=True)
 _NO_RATING: dict[str, Any] = {"average": None, "count": 0}
 _CENT = Decimal("0.01")
 
@@ -157,7 +153,7 @@ class VariantSerializer(serializers.ModelSerializer[Product]):
             "slug": product.slug,
             "name": product.name,
             "description": product.description,
-            "price": _MONEY.to_representation(product.price),  # type: ignore[arg-type]
+            "price": represent_money(product.price),
             "stock_quantity": product.stock_quantity,
             "in_stock": _in_stock(product),
             "category": {"id": category.pk, "slug": category.slug, "name": category.name},
@@ -166,8 +162,8 @@ class VariantSerializer(serializers.ModelSerializer[Product]):
             "attributes": dict(product.attributes or {}),
             "parent": product.parent_id,
             "is_active": product.is_active,
-            "created_at": _DATETIME.to_representation(product.created_at),
-            "updated_at": _DATETIME.to_representation(product.updated_at),
+            "created_at": represent_datetime(product.created_at),
+            "updated_at": represent_datetime(product.updated_at),
         }
 
     def get_in_stock(self, product: Product) -> bool:

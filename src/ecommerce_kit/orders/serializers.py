@@ -10,7 +10,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ecommerce_kit import money
-from ecommerce_kit.api.fields import MoneyField, NoNullCharactersValidator
+from ecommerce_kit.api.fields import (
+    MoneyField,
+    NoNullCharactersValidator,
+    represent_datetime,
+    represent_money,
+)
 from ecommerce_kit.catalog.serializers import StoreRefSerializer
 from ecommerce_kit.orders.countries import (
     country_name,
@@ -108,20 +113,8 @@ class FieldsBuiltOnce:
         return copy.deepcopy(built)
 
 
-_MONEY = MoneyField(read_only=True)
-_DATETIME = serializers.DateTimeField(read_only=True)
-
-
-def represent_money(value: Any) -> dict[str, str] | None:
-    return None if value is None else _MONEY.to_representation(value)
-
-
 def represent_choice(value: Any) -> str | None:
     return None if value is None else str(value)
-
-
-def represent_datetime(value: Any) -> str | None:
-    return _DATETIME.to_representation(value)
 
 
 def represent_item(item: OrderItem) -> dict[str, Any]:

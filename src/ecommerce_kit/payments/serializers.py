@@ -7,13 +7,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ecommerce_kit.api.fields import MoneyField
-from ecommerce_kit.orders.serializers import (
-    FieldsBuiltOnce,
-    represent_choice,
-    represent_datetime,
-    represent_money,
-)
+from ecommerce_kit.api.fields import MoneyField, represent_datetime, represent_money
+from ecommerce_kit.orders.serializers import FieldsBuiltOnce, represent_choice
 from ecommerce_kit.payments.base import FLOWS
 from ecommerce_kit.payments.models import LedgerEntry, Payment
 from ecommerce_kit.payments.states import EntryKind
